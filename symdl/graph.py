@@ -1,0 +1,239 @@
+"""Symbolic computation graphs of small networks, differentiated in reverse mode.
+
+Like micrograd, each node knows its parents and a local backward rule; back-propagation visits
+nodes in reverse topological order. Here values are SymPy matrix symbols, and every rule
+application is recorded as a :class:`~symdl.derivation.Step` in matrix notation, with a
+numeric check of that local rule attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+from symdl.derivation import Step
+from symdl.functions import derivative_of, elementwise, relu, sigmoid
+from symdl.latex import to_latex
+from symdl.verify import Gradient
+
+_ACTIVATION_NAMES = {relu: "ReLU", sigmoid: "the sigmoid", sp.tanh: "tanh"}
+
+
+def adjoint_name(loss: str, symbol) -> str:
+    """Canonical LaTeX name of ∂loss/∂symbol, the name the parser gives the same quantity."""
+    return rf"\frac{{\partial {loss}}}{{\partial {to_latex(symbol)}}}"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one consumer passes back to one parent: an expression of its adjoint, and why."""
+
+    expr: sp.Basic
+    rule: str
+    skip: bool = False
+
+
+@dataclass(eq=False)
+class Node:
+    symbol: sp.MatrixSymbol
+    expr: sp.Basic | None  # definition in terms of the parents' symbols; None for inputs
+    parents: tuple["Node", ...] = ()
+    op: str = "input"
+    backward: Callable[[sp.Basic], list[tuple["Node", Contribution]]] | None = None
+    skip: bool = False
+
+    @property
+    def shape(self):
+        return self.symbol.shape
+
+
+@dataclass
+class Graph:
+    """A network as a DAG of named matrix values ending in one output with a given upstream gradient."""
+
+    loss: str = "L"
+    nodes: list[Node] = field(default_factory=list)
+
+    # --- building -------------------------------------------------------------------------
+    def input(self, name: str, rows, cols=1) -> Node:
+        return self._add(Node(sp.MatrixSymbol(name, rows, cols), None))
+
+    def matmul(self, name: str, a: Node, b: Node) -> Node:
+        _require(a.shape[1] == b.shape[0], f"{name}: cannot multiply {a.shape} by {b.shape}")
+
+        def backward(delta):
+            return [
+                (a, Contribution(delta * b.symbol.T, f"matrix product {to_latex(a.symbol)}: upstream times input transposed")),
+                (b, Contribution(a.symbol.T * delta, f"matrix product {to_latex(b.symbol)}: weights transposed times upstream")),
+            ]
+
+        return self._define(name, a.symbol * b.symbol, (a, b), "matmul", backward)
+
+    def add(self, name: str, a: Node, b: Node, skip: bool = False) -> Node:
+        """``a + b``; ``skip=True`` marks ``b`` as a skip connection (the identity path)."""
+        _require(a.shape == b.shape, f"{name}: cannot add {a.shape} and {b.shape}")
+
+        def backward(delta):
+            return [
+                (a, Contribution(delta, "addition passes the upstream gradient unchanged")),
+                (b, Contribution(delta, "skip connection adds the upstream gradient" if skip
+                                 else "addition passes the upstream gradient unchanged", skip=skip)),
+            ]
+
+        return self._define(name, a.symbol + b.symbol, (a, b), "add", backward)
+
+    def hadamard(self, name: str, a: Node, b: Node) -> Node:
+        _require(a.shape == b.shape, f"{name}: cannot multiply {a.shape} and {b.shape} elementwise")
+
+        def backward(delta):
+            return [
+                (a, Contribution(sp.HadamardProduct(delta, b.symbol), "Hadamard product: times the other factor")),
+                (b, Contribution(sp.HadamardProduct(delta, a.symbol), "Hadamard product: times the other factor")),
+            ]
+
+        return self._define(name, sp.HadamardProduct(a.symbol, b.symbol), (a, b), "hadamard", backward)
+
+    def activation(self, name: str, function, a: Node) -> Node:
+        label = _ACTIVATION_NAMES.get(function, str(function))
+        local = derivative_of(function)
+
+        def backward(delta):
+            return [(a, Contribution(sp.HadamardProduct(delta, elementwise(local, a.symbol)),
+                                     f"chain rule through {label}, elementwise"))]
+
+        return self._define(name, elementwise(function, a.symbol), (a,), "activation", backward)
+
+    def softmax(self, name: str, a: Node) -> Node:
+        _require(a.shape[1] == 1, f"{name}: softmax takes a column vector, not {a.shape}")
+        node_symbol = sp.MatrixSymbol(name, *a.shape)
+
+        def backward(delta):
+            p = node_symbol
+            return [(a, Contribution(sp.HadamardProduct(p, delta) - p * p.T * delta,
+                                     "softmax Jacobian (diag(p) - p p^T) times upstream"))]
+
+        return self._define(name, Softmax(a.symbol), (a,), "softmax", backward)
+
+    def _define(self, name, expr, parents, op, backward) -> Node:
+        return self._add(Node(sp.MatrixSymbol(name, *expr.shape), expr, parents, op, backward))
+
+    def _add(self, node: Node) -> Node:
+        _require(all(n.symbol.name != node.symbol.name for n in self.nodes), f"duplicate name {node.symbol.name}")
+        self.nodes.append(node)
+        return node
+
+    # --- meaning ----------------------------------------------------------------------------
+    def adjoint(self, node: Node) -> sp.MatrixSymbol:
+        return sp.MatrixSymbol(adjoint_name(self.loss, node.symbol), *node.shape)
+
+    def definitions(self) -> dict:
+        """Each computed value's symbol mapped to its one-step definition."""
+        return {n.symbol: n.expr for n in self.nodes if n.expr is not None}
+
+    def forward_steps(self) -> list[Step]:
+        return [Step(n.symbol, n.expr, f"forward: {_FORWARD_RULES[n.op]}") for n in self.nodes if n.expr is not None]
+
+    def consumers(self) -> dict[Node, list[tuple[Node, Contribution]]]:
+        """For each node, the contributions its consumers pass back (in terms of their adjoints)."""
+        found: dict[Node, list] = {n: [] for n in self.nodes}
+        for consumer in self.nodes:
+            if consumer.backward is None:
+                continue
+            for parent, contribution in consumer.backward(self.adjoint(consumer)):
+                found[parent].append((consumer, contribution))
+        return found
+
+    # --- back-propagation -------------------------------------------------------------------
+    def backprop(self, output: Node) -> tuple[list[Step], dict[Node, sp.Basic]]:
+        """Steps of reverse-mode differentiation from ``output``, whose adjoint is given.
+
+        Returns the steps (each with a local numeric check) and, for every node, its adjoint
+        expression in terms of its consumers' adjoint symbols.
+        """
+        passed_back = self.consumers()
+        steps, local = [], {}
+        for node in reversed(self.nodes):
+            if node is output or not passed_back[node]:
+                continue
+            contributions = passed_back[node]
+            rhs = sp.MatAdd(*(c.expr for _, c in contributions)) if len(contributions) > 1 else contributions[0][1].expr
+            local[node] = rhs
+            # Local chain rule: ∂/∂v of Σ_c <∂L/∂c, c(v)>, each consumer c taken one level deep.
+            scalar = sp.Add(*(sp.Trace(self.adjoint(c).T * c.expr) for c, _ in contributions))
+            steps.append(Step(self.adjoint(node), rhs, _rule(contributions),
+                              check=Gradient(scalar, node.symbol, use_definitions=False)))
+        return steps, local
+
+    def expand(self, output: Node, local: dict[Node, sp.Basic]) -> dict[Node, sp.Basic]:
+        """Adjoints in terms of the output's adjoint and forward values, no other adjoint left."""
+        expanded = {}
+        for node in reversed(self.nodes):
+            if node in local:
+                replace = {self.adjoint(c): expanded[c] for c in expanded}
+                expanded[node] = local[node].xreplace(replace)
+            elif node is output:
+                expanded[node] = self.adjoint(node)
+        return expanded
+
+    def result_check(self, output: Node, node: Node) -> Gradient:
+        """End-to-end check: ∂/∂node of <∂L/∂y, y>, through every path, with the real definitions."""
+        return Gradient(sp.Trace(self.adjoint(output).T * output.symbol), node.symbol, use_definitions=True)
+
+
+_FORWARD_RULES = {
+    "matmul": "matrix product",
+    "add": "sum",
+    "hadamard": "elementwise product",
+    "activation": "elementwise activation",
+    "softmax": "softmax",
+}
+
+
+def _rule(contributions) -> str:
+    rules = []
+    for _, c in contributions:
+        if c.rule not in rules:
+            rules.append(c.rule)
+    if len(contributions) > 1:
+        if any(c.skip for _, c in contributions):
+            return "sum over both paths; the skip connection adds the upstream gradient"
+        return "sum over consumers: " + "; ".join(rules)
+    return rules[0]
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        from symdl.errors import ParameterError
+
+        raise ParameterError(message)
+
+
+class Softmax(sp.MatrixExpr):
+    r"""``softmax(z)`` of a column vector, as a matrix expression: :math:`e^{z_i} / \sum_j e^{z_j}`."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints)
+        if isinstance(arg, sp.MatrixBase):
+            exps = arg.applyfunc(sp.exp)
+            total = sum(exps)
+            return sp.ImmutableMatrix(exps.applyfunc(lambda e: e / total))
+        return Softmax(arg)
+
+    def _entry(self, i, j, **kwargs):
+        return self.as_explicit()[i, j]
+
+    def as_explicit(self):
+        return self.doit().as_explicit() if not isinstance(self.doit(), Softmax) else super().as_explicit()

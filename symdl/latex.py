@@ -1,0 +1,125 @@
+r"""One LaTeX printer for the course notation: ``W^{(1)}``, ``\odot``, ``^{\top}``, ``\sigma'``."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+
+class DLLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the conventions of deep-learning courses."""
+
+    def __init__(self, settings=None):
+        super().__init__({"mat_delim": "[", "mat_str": "bmatrix", **(settings or {})})
+
+    def _print_Transpose(self, expr):
+        return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
+
+    def _print_Inverse(self, expr):
+        return rf"{self._wrap_for_superscript(expr.arg)}^{{-1}}"
+
+    def _wrap_for_superscript(self, arg) -> str:
+        body = self._print(arg)
+        if isinstance(arg, sp.MatrixSymbol) and "^" not in arg.name and "\\frac" not in arg.name:
+            return body
+        return rf"\left({body}\right)"
+
+    def _print_HadamardProduct(self, expr):
+        # Parenthesise matrix products too: juxtaposition next to \odot reads ambiguously.
+        return r" \odot ".join(
+            rf"\left({self._print(a)}\right)" if isinstance(a, sp.MatMul) else self._factor(a) for a in expr.args
+        )
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        parts = [self._factor(f) for f in factors]
+        prefix = ""
+        if coeff == -1:
+            prefix = "-"
+        elif coeff != 1:
+            prefix = self.parenthesize(coeff, PRECEDENCE["Mul"]) + " "
+        return prefix + " ".join(parts)
+
+    def _factor(self, arg) -> str:
+        if isinstance(arg, (sp.MatAdd, sp.HadamardProduct, sp.Add)) or (
+            isinstance(arg, sp.MatMul) and arg.args and arg.args[0] == -1
+        ):
+            return rf"\left({self._print(arg)}\right)"
+        return self._print(arg)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        # Print f(X) as the course writes it, by printing f on a symbol that spells X.
+        printed = self._print(expr.expr)
+        placeholder = sp.Symbol(printed if "{" in printed or not any(c in printed for c in "_^") else "{" + printed + "}")
+        function = expr.function
+        if isinstance(function, sp.Lambda):
+            (variable,) = function.variables
+            return self._print(function.expr.xreplace({variable: placeholder}))
+        return self._print(function(placeholder))
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
+
+    def _print_Derivative(self, expr):
+        # Upright d for total derivatives of one variable, partial otherwise, as courses do.
+        return super()._print_Derivative(expr)
+
+
+_PRINTER = DLLatexPrinter()
+
+
+def to_latex(expr) -> str:
+    """The course-notation LaTeX of a SymPy expression (or a string, passed through)."""
+    if isinstance(expr, str):
+        return expr
+    return _PRINTER.doprint(expr)
+
+
+def step_to_latex(step) -> str:
+    """One ``align*`` row: ``lhs &= rhs && \\text{rule}``."""
+    rule = step.rule.replace("&", r"\&")
+    return rf"{to_latex(step.lhs)} &{step.relation} {to_latex(step.rhs)} && \text{{{rule}}}"
+
+
+def result_to_latex(target: str, expr) -> str:
+    return rf"\boxed{{{target} = {to_latex(expr)}}}"
+
+
+def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
+    """The steps and boxed results of a derivation.
+
+    With ``standalone_math`` the output is a single ``aligned`` block, for places that want
+    math only (Jupyter's ``_repr_latex_``); otherwise it is a document body with text.
+    """
+    rows = [step_to_latex(s) for s in derivation.steps]
+    results = [rf"{target} &= {to_latex(expr)}" for target, expr in derivation.results.items()]
+    if standalone_math:
+        body = r" \\ ".join(rows + [rf"\boxed{{{r.replace('&', '')}}}" for r in results])
+        return r"\begin{aligned}" + body + r"\end{aligned}"
+    lines = [rf"\subsection*{{{derivation.title}}}", "", _latex_text(derivation.statement), ""]
+    if derivation.assumptions:
+        lines += [r"\begin{itemize}"] + [rf"\item {_latex_text(a)}" for a in derivation.assumptions]
+        lines += [r"\end{itemize}", ""]
+    lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+    if results:
+        lines += [r"\paragraph{Results.}", r"\begin{align*}"]
+        lines.append(" \\\\\n".join(rf"\Aboxed{{{r}}}" for r in results))
+        lines += [r"\end{align*}"]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_text(text: str) -> str:
+    """Prose for a LaTeX document: math in ``$…$`` is kept, the text characters are escaped."""
+    out, in_math = [], False
+    for chunk in text.split("$"):
+        out.append(chunk if in_math else _escape_text(chunk))
+        in_math = not in_math
+    return "$".join(out)
+
+
+def _escape_text(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
+                          ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
+        text = text.replace(char, escaped)
+    return text

@@ -1,0 +1,240 @@
+"""Numbers for symbolic claims: concrete instantiation, safe lambdify, random points, finite differences.
+
+Everything here works on symdl's own or already-parsed expressions. Before ``lambdify`` every
+symbol is renamed to ``v0, v1, …`` and every undefined function is replaced by a fixed smooth
+function, so no name from the input ever reaches generated code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from symdl.functions import NUMPY_IMPLEMENTATIONS, relu, sigmoid, step
+
+#: Distance a random point keeps from kinks (ReLU at 0), poles and branch points.
+SAFE_MARGIN = 1e-3
+
+
+def substitute_definitions(expr, definitions, max_rounds: int = 64):
+    """Replace intermediate symbols by their definitions until none is left.
+
+    ``definitions`` maps a Symbol or MatrixSymbol to an expression, and an IndexedBase to a
+    ``Lambda`` of its indices (``z^{[1]}_j ↦ Σ_i w^{[1]}_{ij} x_i``).
+    """
+    plain = {k: v for k, v in definitions.items() if not isinstance(k, sp.IndexedBase)}
+    indexed = {k: v for k, v in definitions.items() if isinstance(k, sp.IndexedBase)}
+    for _ in range(max_rounds):
+        new = expr.xreplace(plain) if plain else expr
+        if indexed:
+            new = new.replace(
+                lambda e: isinstance(e, sp.Indexed) and e.base in indexed,
+                lambda e: indexed[e.base](*e.indices),
+            )
+        if new == expr:
+            return new
+        expr = new
+    raise RecursionError("definitions refer to each other in a cycle")
+
+
+def _stable_seed(*parts) -> int:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def smooth_function(name: str, nargs: int, seed: int) -> sp.Lambda:
+    """A fixed random smooth function standing in for an undefined ``f(x_n, w)``.
+
+    It is the same for the same name and seed, so both sides of a comparison get the same ``f``.
+    """
+    rng = np.random.default_rng(_stable_seed("undefined", name, nargs, seed))
+    xs = sp.symbols(f"a0:{nargs}", real=True)
+    c = [sp.Rational(int(v * 1000), 1000) for v in rng.uniform(0.3, 1.2, size=3 * nargs + 2)]
+    linear = sum(c[i] * x for i, x in enumerate(xs))
+    square = sum(c[nargs + i] * x**2 for i, x in enumerate(xs)) / 4
+    wave = sp.sin(sum(c[2 * nargs + i] * x for i, x in enumerate(xs)) + c[-1])
+    return sp.Lambda(xs, linear + square + wave + c[-2])
+
+
+@dataclass
+class Instantiation:
+    """Turns matrix symbols, indexed symbols, symbolic sums and undefined functions concrete.
+
+    One instance keeps the element symbols it made, so the two sides of a claim share them.
+    """
+
+    sizes: dict = field(default_factory=dict)
+    seed: int = 0
+    spd: frozenset = frozenset()  # names of matrix symbols to instantiate symmetric positive definite
+    _elements: dict = field(default_factory=dict)
+
+    def matrix(self, symbol: sp.MatrixSymbol) -> sp.ImmutableMatrix:
+        rows, cols = (int(sp.sympify(d).xreplace(self.sizes)) for d in symbol.shape)
+        key = (symbol.name, rows, cols)
+        if key not in self._elements:
+            if symbol.name in self.spd:
+                a = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{symbol.name}[{i},{j}]", real=True))
+                value = sp.ImmutableMatrix(a * a.T + sp.eye(rows) * rows)
+            else:
+                value = sp.ImmutableMatrix(
+                    rows, cols, lambda i, j: sp.Symbol(f"{symbol.name}[{i},{j}]", real=True)
+                )
+            self._elements[key] = value
+        return self._elements[key]
+
+    def explicit(self, expr):
+        """``expr`` with every size, matrix, sum, index and undefined function made concrete."""
+        if self.sizes:
+            expr = expr.xreplace(self.sizes)
+        symbols = expr.atoms(sp.MatrixSymbol)
+        if symbols:
+            expr = expr.xreplace({m: self.matrix(m) for m in symbols})
+        expr = expr.doit()
+        if getattr(expr, "is_Matrix", False) and not isinstance(expr, sp.MatrixBase):
+            expr = expr.as_explicit()
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and all(i.is_Integer for i in e.indices),
+            lambda e: sp.Symbol(f"{e.base.label}[{','.join(map(str, e.indices))}]", real=True),
+        )
+        undefined = expr.atoms(AppliedUndef)
+        if undefined:
+            expr = expr.xreplace(
+                {f: smooth_function(f.func.__name__, len(f.args), self.seed)(*f.args) for f in undefined}
+            )
+        return expr
+
+
+def free_symbols_of(*exprs) -> list[sp.Symbol]:
+    found = set()
+    for e in exprs:
+        found |= e.free_symbols
+    return sorted(found, key=sp.default_sort_key)
+
+
+def compile_numeric(exprs, symbols):
+    """A NumPy function of ``symbols`` (in order) returning the values of ``exprs``.
+
+    Symbols are renamed ``v0…`` first: lambdify prints names into Python source.
+    """
+    safe = [sp.Symbol(f"v{i}", real=True) for i in range(len(symbols))]
+    renamed = [sp.sympify(e).xreplace(dict(zip(symbols, safe))) for e in exprs]
+    leftover = set().union(*(e.free_symbols for e in renamed)) - set(safe)
+    if leftover:
+        raise ValueError(f"unbound symbols {sorted(map(str, leftover))}")
+    return sp.lambdify(safe, renamed, modules=[NUMPY_IMPLEMENTATIONS, "numpy"], cse=True)
+
+
+def hazards(expr) -> tuple[list, list]:
+    """Quantities that must stay away from zero (kinks, poles) and those that must stay positive."""
+    away_from_zero, positive = [], []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (relu, step, sp.Abs, sp.sign, sp.Heaviside)):
+            away_from_zero.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
+            away_from_zero.append(node.args[0] - node.args[1])
+        elif isinstance(node, sp.Pow) and node.exp.is_negative:
+            away_from_zero.append(node.base)
+        elif isinstance(node, sp.Pow) and node.exp.is_Rational and not node.exp.is_Integer:
+            positive.append(node.base)
+        elif isinstance(node, sp.log):
+            positive.append(node.args[0])
+        elif isinstance(node, (sp.floor, sp.ceiling)):
+            away_from_zero.append(sp.sin(sp.pi * node.args[0]))
+        elif isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                if isinstance(cond, sp.core.relational.Relational):
+                    away_from_zero.append(cond.lhs - cond.rhs)
+    return away_from_zero, positive
+
+
+@dataclass
+class PointSampler:
+    """Seeded random points that keep a safe distance from every hazard of the given expressions."""
+
+    symbols: list
+    exprs: list
+    seed: int
+    scale: float = 1.0
+    max_tries: int = 200
+
+    def __post_init__(self):
+        self.rng = np.random.default_rng(self.seed)
+        zero, positive = [], []
+        for e in self.exprs:
+            z, p = hazards(e)
+            zero += z
+            positive += p
+        self._n_zero = len(zero)
+        self._guards = compile_numeric(zero + positive, self.symbols) if zero or positive else None
+
+    def draw(self) -> np.ndarray:
+        """One point; raises ``ArithmeticError`` when no safe point turns up."""
+        for _ in range(self.max_tries):
+            point = self._random()
+            if self._is_safe(point):
+                return point
+        raise ArithmeticError(f"no point clear of singularities found in {self.max_tries} draws (seed {self.seed})")
+
+    def _random(self) -> np.ndarray:
+        values = self.rng.normal(0.0, self.scale, size=len(self.symbols))
+        for k, s in enumerate(self.symbols):
+            if s.is_positive or s.is_nonnegative:
+                values[k] = self.rng.uniform(0.5, 2.0)
+            elif s.is_integer:
+                values[k] = float(self.rng.integers(1, 5))
+        return values
+
+    def _is_safe(self, point) -> bool:
+        if self._guards is None:
+            return True
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                values = np.atleast_1d(np.asarray(self._guards(*point), dtype=complex))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                return False
+        if not np.all(np.isfinite(values)) or np.any(np.abs(values.imag) > 1e-12):
+            return False
+        real = values.real
+        return bool(np.all(np.abs(real[: self._n_zero]) > SAFE_MARGIN) and np.all(real[self._n_zero:] > SAFE_MARGIN))
+
+
+def evaluate(function, point) -> np.ndarray:
+    """Values of a compiled function at one point, as a float array; non-finite raises."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = np.asarray(function(*point), dtype=float).ravel()
+    if not np.all(np.isfinite(values)):
+        raise ArithmeticError("non-finite value")
+    return values
+
+
+def central_differences(function, point, indices, h: float = 1e-6) -> np.ndarray:
+    """∂f/∂v_k at ``point`` for each k in ``indices``, by central differences, in one batch call."""
+    point = np.asarray(point, dtype=float)
+    count = len(indices)
+    batch = np.repeat(point[:, None], 2 * count, axis=1)
+    steps = h * np.maximum(1.0, np.abs(point[indices]))
+    for n, k in enumerate(indices):
+        batch[k, 2 * n] += steps[n]
+        batch[k, 2 * n + 1] -= steps[n]
+    with np.errstate(all="ignore"):
+        values = np.asarray(function(*batch), dtype=float).reshape(-1)
+    if values.size == 1:  # a constant function does not broadcast
+        return np.zeros(count)
+    return (values[0::2] - values[1::2]) / (2 * steps)
+
+
+def relative_error(got, want) -> float:
+    """max |got − want|, relative to the largest |want| entry (absolute when that is below 1)."""
+    got, want = np.asarray(got, dtype=float).ravel(), np.asarray(want, dtype=float).ravel()
+    if got.shape != want.shape:
+        return float("inf")
+    if got.size == 0:
+        return 0.0
+    return float(np.max(np.abs(got - want)) / max(1.0, float(np.max(np.abs(want)))))

@@ -81,7 +81,7 @@ def stack(depth: int):
     backward, local = g.backprop(h)
     first = g.nodes[0]
     results = {g.adjoint(first).name: local[first], g.adjoint(weights[0]).name: local[weights[0]]}
-    header = Step(sp.Symbol("H_{l}"),
-                  sp.Symbol(r"\operatorname{ReLU}\left(W_{b}^{(l)} \sigma\left(W_{a}^{(l)} H_{l-1}\right) + H_{l-1}\right)"),
+    header = Step("H_{l}",
+                  r"\operatorname{ReLU}\left(W_{b}^{(l)} \sigma\left(W_{a}^{(l)} H_{l-1}\right) + H_{l-1}\right)",
                   f"definition of the stack, l = 1, ..., {depth}")
     return [header] + g.forward_steps() + backward, results

@@ -65,8 +65,8 @@ class Graph:
 
         def backward(delta):
             return [
-                (a, Contribution(delta * b.symbol.T, f"matrix product {to_latex(a.symbol)}: upstream times input transposed")),
-                (b, Contribution(a.symbol.T * delta, f"matrix product {to_latex(b.symbol)}: weights transposed times upstream")),
+                (a, Contribution(delta * b.symbol.T, "matrix product: upstream gradient times the input transposed")),
+                (b, Contribution(a.symbol.T * delta, "matrix product: weights transposed times the upstream gradient")),
             ]
 
         return self._define(name, a.symbol * b.symbol, (a, b), "matmul", backward)

@@ -1,0 +1,1 @@
+"""The built-in derivations, one module each; found by symdl.registry."""

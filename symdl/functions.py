@@ -16,7 +16,7 @@ class sigmoid(sp.Function):
 
     @classmethod
     def eval(cls, a):
-        if a.is_zero:
+        if a.is_Number and a.is_zero:
             return sp.S.Half
         if a.is_Float:
             return 1 / (1 + sp.exp(-a))
@@ -85,6 +85,8 @@ class step(sp.Function):
 
     @classmethod
     def eval(cls, a):
+        if not a.is_Atom:  # asking assumptions of a large expression is slow
+            return None
         if a.is_positive:
             return sp.S.One
         if a.is_nonpositive:
@@ -116,6 +118,8 @@ class relu(sp.Function):
 
     @classmethod
     def eval(cls, a):
+        if not a.is_Atom:  # asking assumptions of a large expression is slow
+            return None
         if a.is_nonnegative:
             return a
         if a.is_nonpositive:

@@ -163,7 +163,7 @@ class Graph:
             # Local chain rule: ∂/∂v of Σ_c <∂L/∂c, c(v)>, each consumer c taken one level deep.
             scalar = sp.Add(*(sp.Trace(self.adjoint(c).T * c.expr) for c, _ in contributions))
             steps.append(Step(self.adjoint(node), rhs, _rule(contributions),
-                              check=Gradient(scalar, node.symbol, use_definitions=False)))
+                              check=Gradient(scalar, node.symbol, definitions=_own_outputs(contributions))))
         return steps, local
 
     def expand(self, output: Node, local: dict[Node, sp.Basic]) -> dict[Node, sp.Basic]:
@@ -189,6 +189,14 @@ _FORWARD_RULES = {
     "activation": "elementwise activation",
     "softmax": "softmax",
 }
+
+
+def _own_outputs(contributions) -> dict:
+    """Consumers whose rule is written with their own output (softmax's p), mapped to its definition.
+
+    Every other symbol in a local rule is held fixed: the local check differentiates one level deep.
+    """
+    return {c.symbol: c.expr for c, contribution in contributions if contribution.expr.has(c.symbol)}
 
 
 def _rule(contributions) -> str:

@@ -58,6 +58,12 @@ class DLLatexPrinter(LatexPrinter):
             return self._print(function.expr.xreplace({variable: placeholder}))
         return self._print(function(placeholder))
 
+    def _print_Indexed(self, expr):
+        # w^{[2]}_{jk}: indices run together when each is one character, as courses write them.
+        indices = [self._print(i) for i in expr.indices]
+        joined = "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
+        return f"{expr.base.label.name}_{{{joined}}}"
+
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
 

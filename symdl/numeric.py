@@ -94,7 +94,7 @@ class Instantiation:
         symbols = expr.atoms(sp.MatrixSymbol)
         if symbols:
             expr = expr.xreplace({m: self.matrix(m) for m in symbols})
-        expr = expr.doit()
+        expr = expand_sums(expr).doit()
         if getattr(expr, "is_Matrix", False) and not isinstance(expr, sp.MatrixBase):
             expr = expr.as_explicit()
         expr = expr.replace(
@@ -107,6 +107,21 @@ class Instantiation:
                 {f: smooth_function(f.func.__name__, len(f.args), self.seed)(*f.args) for f in undefined}
             )
         return expr
+
+
+def expand_sums(expr):
+    """Write out sums and products with concrete bounds term by term (much faster than ``doit``)."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum, sp.Product):
+        return expr
+    if isinstance(expr, (sp.Sum, sp.Product)) and len(expr.limits) == 1:
+        (index, low, high), body = expr.limits[0], expr.function
+        if low.is_Integer and high.is_Integer:
+            body = expand_sums(body)  # inner sums first: they may reuse the index name
+            if body.has(sp.Sum, sp.Product):
+                return expr.doit()
+            terms = [body.xreplace({index: sp.Integer(v)}) for v in range(int(low), int(high) + 1)]
+            return sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms)
+    return expr.func(*(expand_sums(a) for a in expr.args)) if expr.args else expr
 
 
 def free_symbols_of(*exprs) -> list[sp.Symbol]:
@@ -154,7 +169,12 @@ def hazards(expr) -> tuple[list, list]:
 
 @dataclass
 class PointSampler:
-    """Seeded random points that keep a safe distance from every hazard of the given expressions."""
+    """Seeded random points that keep a safe distance from every hazard of the given expressions.
+
+    ``guards`` lists the hazard expressions; compile them after your own outputs in one
+    ``lambdify`` call (one compile per check is most of the cost) and hand that function and
+    the count of your outputs to :meth:`draw`.
+    """
 
     symbols: list
     exprs: list
@@ -170,13 +190,13 @@ class PointSampler:
             zero += z
             positive += p
         self._n_zero = len(zero)
-        self._guards = compile_numeric(zero + positive, self.symbols) if zero or positive else None
+        self.guards = zero + positive
 
-    def draw(self) -> np.ndarray:
-        """One point; raises ``ArithmeticError`` when no safe point turns up."""
+    def draw(self, function, offset: int) -> np.ndarray:
+        """One safe point; raises ``ArithmeticError`` when none turns up."""
         for _ in range(self.max_tries):
             point = self._random()
-            if self._is_safe(point):
+            if self._is_safe(function, offset, point):
                 return point
         raise ArithmeticError(f"no point clear of singularities found in {self.max_tries} draws (seed {self.seed})")
 
@@ -189,19 +209,17 @@ class PointSampler:
                 values[k] = float(self.rng.integers(1, 5))
         return values
 
-    def _is_safe(self, point) -> bool:
-        if self._guards is None:
-            return True
+    def _is_safe(self, function, offset, point) -> bool:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                values = np.atleast_1d(np.asarray(self._guards(*point), dtype=complex))
+                values = np.atleast_1d(np.asarray(function(*point), dtype=complex).ravel())
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 return False
         if not np.all(np.isfinite(values)) or np.any(np.abs(values.imag) > 1e-12):
             return False
-        real = values.real
-        return bool(np.all(np.abs(real[: self._n_zero]) > SAFE_MARGIN) and np.all(real[self._n_zero:] > SAFE_MARGIN))
+        guards = values.real[offset:]
+        return bool(np.all(np.abs(guards[: self._n_zero]) > SAFE_MARGIN) and np.all(guards[self._n_zero:] > SAFE_MARGIN))
 
 
 def evaluate(function, point) -> np.ndarray:

@@ -32,11 +32,16 @@ def plain_name(name: str) -> str:
 
 
 class _TextPrinter(StrPrinter):
+    printmethod = "_symdl_text"  # bypass SymPy objects' own _sympystr, e.g. Indexed's x[i]
+
     def _print_Symbol(self, expr):
         return plain_name(expr.name)
 
     def _print_MatrixSymbol(self, expr):
         return plain_name(expr.name)
+
+    def _print_Indexed(self, expr):
+        return f"{plain_name(expr.base.label.name)}_{''.join(self._print(i) for i in expr.indices)}"
 
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)

@@ -75,37 +75,42 @@ class Identity:
     indices: dict = field(default_factory=dict)
     points: int = 5
     spd: frozenset = frozenset()
-    include_lhs_definitions: bool = True
 
     def run(self, label, lhs, rhs, derivation, seed) -> list[CheckResult]:
         sizes = dict(derivation.sizes) if self.sizes is None else self.sizes
-        worst, count = 0.0, 0
+        inst = Instantiation(sizes=sizes, seed=seed, spd=self.spd)
+        left, right = [], []
         for assignment in _index_assignments(_resolve(self.indices, sizes)):
-            inst = Instantiation(sizes=sizes, seed=seed, spd=self.spd)
-            left = inst.explicit(substitute_definitions(lhs.xreplace(assignment), derivation.definitions))
-            right = inst.explicit(substitute_definitions(rhs.xreplace(assignment), derivation.definitions))
-            left_values, right_values = _as_list(left), _as_list(right)
-            if len(left_values) != len(right_values):
+            a = _as_list(inst.explicit(substitute_definitions(lhs.xreplace(assignment), derivation.definitions)))
+            b = _as_list(inst.explicit(substitute_definitions(rhs.xreplace(assignment), derivation.definitions)))
+            if len(a) != len(b):
                 return [CheckResult(label, "values at random points", float("inf"), 0, seed, False,
-                                    "the two sides have different shapes")]
-            symbols = free_symbols_of(*left_values, *right_values)
-            function = compile_numeric(left_values + right_values, symbols)
-            sampler = PointSampler(symbols, left_values + right_values, seed)
-            half = len(left_values)
-            for _ in range(self.points):
-                point = sampler.draw()
-                values = evaluate(function, point)
-                worst = max(worst, relative_error(values[:half], values[half:]))
-                count += 1
-        return [CheckResult(label, "values at random points", worst, count, seed, worst <= TOLERANCE,
-                            "" if worst <= TOLERANCE else _where(assignment, seed))]
+                                    f"the two sides have different shapes ({_where(assignment, seed)})")]
+            left += a
+            right += b
+        symbols = free_symbols_of(*left, *right)
+        sampler = PointSampler(symbols, left + right, seed)
+        outputs = left + right
+        function = compile_numeric(outputs + sampler.guards, symbols)
+        worst, worst_point = 0.0, None
+        for _ in range(self.points):
+            point = sampler.draw(function, len(outputs))
+            values = evaluate(function, point)[: len(outputs)]
+            error = relative_error(values[: len(left)], values[len(left):])
+            if error >= worst:
+                worst, worst_point = error, point
+        passed = worst <= TOLERANCE
+        return [CheckResult(label, "values at random points", worst, self.points, seed, passed,
+                            "" if passed else _where_point(symbols, worst_point, seed))]
 
 
 @dataclass(frozen=True)
 class Gradient:
     """The step claims ``rhs = ∂(scalar)/∂(wrt)``; a matrix-valued scalar means the sum of its entries.
 
-    The step's left side is only its name; ``scalar`` and ``wrt`` say what it means.
+    The step's left side is only its name; ``scalar`` and ``wrt`` say what it means. With free
+    ``indices`` the claim is checked for every index value. ``wrt`` is held free even when it
+    is an intermediate with a definition (that is what ∂L/∂h means in back-propagation).
     """
 
     scalar: sp.Basic
@@ -115,48 +120,54 @@ class Gradient:
     points: int = 3
     symbolic: bool = True
     use_definitions: bool = True
+    definitions: dict | None = None  # overrides the derivation's (a local rule's own consumers)
 
     def run(self, label, lhs, rhs, derivation, seed) -> list[CheckResult]:
         sizes = dict(derivation.sizes) if self.sizes is None else self.sizes
-        worst_sym, worst_fd, count = 0.0, 0.0, 0
-        assignment = {}
+        free = {self.wrt, getattr(self.wrt, "base", None)}
+        known = derivation.definitions if self.definitions is None else self.definitions
+        definitions = {k: v for k, v in known.items() if k not in free} if self.use_definitions else {}
+        inst = Instantiation(sizes=sizes, seed=seed)
+        scalar = inst.explicit(substitute_definitions(self.scalar, definitions))
+        if isinstance(scalar, sp.MatrixBase):
+            scalar = sum(scalar)
+        variables, claim = [], []
         for assignment in _index_assignments(_resolve(self.indices, sizes)):
-            inst = Instantiation(sizes=sizes, seed=seed)
-            # The variable is free here even when it is itself an intermediate.
-            definitions = {k: v for k, v in derivation.definitions.items() if k != self.wrt} if self.use_definitions else {}
-            scalar = inst.explicit(substitute_definitions(self.scalar.xreplace(assignment), definitions))
-            if isinstance(scalar, sp.MatrixBase):
-                scalar = sum(scalar)
-            wrt = inst.explicit(self.wrt.xreplace(assignment))
-            variables = _as_list(wrt)
-            claim = _as_list(inst.explicit(substitute_definitions(rhs.xreplace(assignment), definitions)))
-            if len(claim) != len(variables):
+            v = _as_list(inst.explicit(self.wrt.xreplace(assignment)))
+            c = _as_list(inst.explicit(substitute_definitions(rhs.xreplace(assignment), definitions)))
+            if len(c) != len(v):
                 return [CheckResult(label, "element-wise diff", float("inf"), 0, seed, False,
-                                    f"claimed gradient has {len(claim)} entries, the variable {len(variables)}")]
-            symbols = free_symbols_of(scalar, *claim, *variables)
-            positions = [symbols.index(v) for v in variables]
-            exprs = [scalar] + claim
-            truth = [sp.diff(scalar, v) for v in variables] if self.symbolic else []
-            function = compile_numeric(exprs + truth, symbols)
-            scalar_function = compile_numeric([scalar], symbols)
-            sampler = PointSampler(symbols, exprs, seed)
-            n = len(variables)
-            for _ in range(self.points):
-                point = sampler.draw()
-                values = evaluate(function, point)
-                claimed = values[1 : 1 + n]
-                if self.symbolic:
-                    worst_sym = max(worst_sym, relative_error(claimed, values[1 + n :]))
-                numeric = central_differences(lambda *a: scalar_function(*a)[0], point, positions)
-                worst_fd = max(worst_fd, relative_error(claimed, numeric))
-                count += 1
-        where = _where(assignment, seed)
+                                    f"claimed gradient has {len(c)} entries, the variable {len(v)}")]
+            variables += v
+            claim += c
+        symbols = free_symbols_of(scalar, *claim, *variables)
+        positions = [symbols.index(v) for v in variables]
+        truth = [sp.diff(scalar, v) for v in variables] if self.symbolic else []
+        sampler = PointSampler(symbols, [scalar] + claim, seed)
+        outputs = [scalar] + claim + truth
+        function = compile_numeric(outputs + sampler.guards, symbols)
+        n = len(variables)
+        worst_sym = worst_fd = 0.0
+        point_sym = point_fd = None
+        for _ in range(self.points):
+            point = sampler.draw(function, len(outputs))
+            values = evaluate(function, point)[1 : len(outputs)]
+            if self.symbolic:
+                error = relative_error(values[:n], values[n:])
+                if error >= worst_sym:
+                    worst_sym, point_sym = error, point
+            numeric = central_differences(lambda *a: function(*a)[0], point, positions)
+            error = relative_error(values[:n], numeric)
+            if error >= worst_fd:
+                worst_fd, point_fd = error, point
         results = []
         if self.symbolic:
-            results.append(CheckResult(label, "element-wise diff", worst_sym, count, seed,
-                                       worst_sym <= TOLERANCE, "" if worst_sym <= TOLERANCE else where))
-        results.append(CheckResult(label, "finite differences", worst_fd, count, seed,
-                                   worst_fd <= TOLERANCE, "" if worst_fd <= TOLERANCE else where))
+            ok = worst_sym <= TOLERANCE
+            results.append(CheckResult(label, "element-wise diff", worst_sym, self.points, seed, ok,
+                                       "" if ok else _where_point(symbols, point_sym, seed)))
+        ok = worst_fd <= TOLERANCE
+        results.append(CheckResult(label, "finite differences", worst_fd, self.points, seed, ok,
+                                   "" if ok else _where_point(symbols, point_fd, seed)))
         return results
 
 
@@ -174,6 +185,15 @@ def _resolve(indices, sizes) -> dict:
 def _where(assignment, seed) -> str:
     parts = [f"seed {seed}"] + [f"{k}={v}" for k, v in assignment.items()]
     return ", ".join(parts)
+
+
+def _where_point(symbols, point, seed, limit: int = 12) -> str:
+    """The seed and the point of the worst disagreement, for reproducing a failure."""
+    if point is None:
+        return f"seed {seed}"
+    pairs = [f"{s}={v:.6g}" for s, v in zip(symbols, point)]
+    more = f", … {len(pairs) - limit} more" if len(pairs) > limit else ""
+    return f"seed {seed}; point " + ", ".join(pairs[:limit]) + more
 
 
 def step_label(step) -> str:

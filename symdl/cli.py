@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a negative finding (a failed verification, a wrong answ
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from symdl import registry
@@ -84,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `symdl derive … | head` ends quietly
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -40,6 +40,11 @@ class _TextPrinter(StrPrinter):
     def _print_MatrixSymbol(self, expr):
         return plain_name(expr.name)
 
+    def _print_Derivative(self, expr):
+        variables = "".join(f"d{self._print(v)}" for v in expr.variables)
+        d = "∂" if len(expr.variables) > 1 else "d"
+        return f"{d}/{variables} {self._print(expr.expr)}" if d == "d" else f"∂/{variables} {self._print(expr.expr)}"
+
     def _print_Indexed(self, expr):
         return f"{plain_name(expr.base.label.name)}_{''.join(self._print(i) for i in expr.indices)}"
 
@@ -48,7 +53,8 @@ class _TextPrinter(StrPrinter):
         return f"{inner}ᵀ" if isinstance(expr.arg, sp.MatrixSymbol) and "^" not in inner else f"({inner})ᵀ"
 
     def _print_HadamardProduct(self, expr):
-        return " ⊙ ".join(self.parenthesize(a, 45) for a in expr.args)
+        return " ⊙ ".join(f"({self._print(a)})" if isinstance(a, (sp.MatMul, sp.MatAdd)) else self._print(a)
+                          for a in expr.args)
 
     def _print_ElementwiseApplyFunction(self, expr):
         function = expr.function

@@ -48,7 +48,7 @@ class CheckResult:
 
     def line(self) -> str:
         mark = "ok  " if self.passed else "FAIL"
-        return f"{mark} {self.max_error:9.2e}  {self.method:<22} {self.step}" + (
+        return f"{mark} {self.max_error:9.2e}  {self.method:<23} {self.step}" + (
             f"  [{self.detail}]" if self.detail else ""
         )
 
@@ -197,20 +197,22 @@ def _where_point(symbols, point, seed, limit: int = 12) -> str:
 
 
 def step_label(step) -> str:
-    from symdl.latex import to_latex
+    from symdl.render import to_text
 
-    return to_latex(step.lhs)
+    return to_text(step.lhs)
 
 
 def verify(derivation, seed: int = DEFAULT_SEED) -> list[CheckResult]:
     """Run the numeric check of every step and result that has one."""
+    from symdl.render import plain_name
+
     results = []
     for step in derivation.steps:
         if step.check is None:
             continue
         results.extend(_run(step.check, step_label(step), step.lhs, step.rhs, derivation, seed))
     for target, check in derivation.result_checks.items():
-        results.extend(_run(check, f"result {target}", sp.Symbol(target), derivation.results[target],
+        results.extend(_run(check, f"result {plain_name(target)}", sp.Symbol(target), derivation.results[target],
                             derivation, seed))
     return results
 

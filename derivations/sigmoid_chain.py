@@ -91,5 +91,6 @@ def build(**params) -> Derivation:
         indexed={"x": 1, "w^{[1]}": 2, "w^{[2]}": 2, "w^{[3]}": 1, "z^{[1]}": 1, "h^{[1]}": 1,
                  "z^{[2]}": 1, "h^{[2]}": 1, r"\delta^{[1]}": 1, r"\delta^{[2]}": 1},
         sizes=sizes,
+        index_ranges={i: I, j: J, k: K},
         result_checks=checks,
     )

@@ -53,6 +53,74 @@ def cmd_verify(args) -> int:
     return 1 if failures else 0
 
 
+def _check_payload(payload: dict) -> dict:
+    from symdl.check import check, check_derivation
+
+    if payload.get("derivation"):
+        return check_derivation(payload["derivation"], payload["answer"], params=payload["params"],
+                                rtol=payload["rtol"]).to_dict()
+    return check(payload["expected"], payload["answer"], mode=payload["mode"], wrt=payload["wrt"],
+                 shapes=payload["shape"], rtol=payload["rtol"]).to_dict()
+
+
+def cmd_check(args) -> int:
+    """Check one answer (LaTeX) against an expected result or a derivation's result.
+
+    Exit code 0 means equivalent, 1 not equivalent, 2 the input could not be checked.
+    """
+    import json
+
+    from symdl.sandbox import run_one
+
+    if bool(args.expected) == bool(args.derivation):
+        raise SymdlError("give exactly one of --expected TEX or --derivation NAME")
+    payload = {"expected": args.expected, "derivation": args.derivation, "answer": args.answer,
+               "mode": args.mode, "wrt": args.wrt, "shape": args.shape, "rtol": args.rtol,
+               "params": parse_assignments(args.param)}
+    result = run_one(_check_payload, payload, args.timeout)
+    verdict = result.get("verdict", "error")
+    if args.json:
+        print(json.dumps({k: result.get(k) for k in ("verdict", "detail", "diagnosis", "counterexample", "method")},
+                         ensure_ascii=False))
+    else:
+        print(f"{verdict.replace('_', ' ')}: {result.get('detail', '')}")
+        if result.get("diagnosis"):
+            print(f"diagnosis: {result['diagnosis']}")
+        if result.get("counterexample"):
+            c = result["counterexample"]
+            print(f"counterexample: expected {c.get('expected')}, answer {c.get('answer')} at {c.get('point')}")
+    return {"equivalent": 0, "not_equivalent": 1}.get(verdict, 2)
+
+
+def cmd_grade(args) -> int:
+    """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
+
+    Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
+    params and rtol. Results are written in input order as soon as they are known.
+    """
+    from symdl.grade import grade, print_summary
+
+    progress, bar = None, None
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("grading", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        bar.start()
+        task = bar.add_task("grade", total=None)
+
+        def progress(done, total):
+            bar.update(task, completed=done, total=total)
+
+    try:
+        summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                        progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    print_summary(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from symdl import __version__
     from symdl.verify import DEFAULT_SEED
@@ -81,6 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
     verify.add_argument("--param", action="append", metavar="K=V", help="parameters for the named derivation")
     verify.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the check points (default {DEFAULT_SEED})")
+
+    check = command("check", cmd_check)
+    check.add_argument("--expected", metavar="TEX", help="the right result, in LaTeX")
+    check.add_argument("--derivation", metavar="NAME", help="check against this derivation's result for the target named on the answer's left side")
+    check.add_argument("--answer", metavar="TEX", required=True, help="the answer to check, in LaTeX")
+    check.add_argument("--mode", choices=["value", "objective"], default="value",
+                       help="value: equal as values (default); objective: a positive multiple plus a term constant in --wrt")
+    check.add_argument("--wrt", action="append", metavar="VAR", help="the variables of an objective (repeatable)")
+    check.add_argument("--shape", action="append", metavar="NAME=RxC", help="declare a matrix, e.g. --shape W=3x4 (repeatable)")
+    check.add_argument("--param", action="append", metavar="K=V", help="a parameter of the derivation")
+    check.add_argument("--rtol", type=float, help="relative tolerance for numbers, instead of rounding to the digits written")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds before the check is stopped (default 10)")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+    grade = command("grade", cmd_grade)
+    grade.add_argument("file", help="answers: JSON Lines (.jsonl) or CSV (.csv)")
+    grade.add_argument("-o", "--output", required=True, metavar="OUT", help="results: JSON Lines, or CSV if OUT ends in .csv")
+    grade.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
+    grade.add_argument("--timeout", type=float, default=10.0, help="seconds per answer before it is stopped (default 10)")
+    grade.add_argument("--resume", action="store_true", help="skip ids already in OUT and append the rest")
     return parser
 
 

@@ -47,6 +47,7 @@ class Derivation:
     matrices: Mapping[str, tuple] = field(default_factory=dict)
     indexed: Mapping[str, int] = field(default_factory=dict)
     sizes: Mapping[sp.Symbol, int] = field(default_factory=dict)
+    index_ranges: Mapping[sp.Symbol, Any] = field(default_factory=dict)
     result_checks: Mapping[str, Any] = field(default_factory=dict)
 
     def _repr_latex_(self) -> str:

@@ -70,8 +70,8 @@ def stack(depth: int):
     h = g.input("H_{0}", n)
     weights = []
     for l in range(1, depth + 1):
-        wa = g.input(f"W_{{a}}^{{({l})}}", m, n)
-        wb = g.input(f"W_{{b}}^{{({l})}}", n, m)
+        wa = g.input(f"W^{{({l})}}_{{a}}", m, n)
+        wb = g.input(f"W^{{({l})}}_{{b}}", n, m)
         a = g.matmul(f"A_{{{l}}}", wa, h)
         s = g.activation(f"S_{{{l}}}", sigmoid, a)
         f = g.matmul(f"F_{{{l}}}", wb, s)
@@ -82,6 +82,6 @@ def stack(depth: int):
     first = g.nodes[0]
     results = {g.adjoint(first).name: local[first], g.adjoint(weights[0]).name: local[weights[0]]}
     header = Step("H_{l}",
-                  r"\operatorname{ReLU}\left(W_{b}^{(l)} \sigma\left(W_{a}^{(l)} H_{l-1}\right) + H_{l-1}\right)",
+                  r"\operatorname{ReLU}\left(W^{(l)}_{b} \sigma\left(W^{(l)}_{a} H_{l-1}\right) + H_{l-1}\right)",
                   f"definition of the stack, l = 1, ..., {depth}")
     return [header] + g.forward_steps() + backward, results

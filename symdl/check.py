@@ -6,6 +6,7 @@ the answer's symbols to what they mean, and hand the expressions to :mod:`symdl.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from functools import lru_cache
@@ -23,7 +24,7 @@ from symdl.equivalence import (
     error,
 )
 from symdl.errors import ParameterError, ParseError, SymdlError, UnsupportedError
-from symdl.parse import Context, DerivativeTarget, parse
+from symdl.parse import Context, DerivativeTarget, parse, unknown_bound
 
 _SHAPE_ITEM = re.compile(r"^\s*([^=]+?)\s*=\s*(\d+)\s*[x×]\s*(\d+)\s*$")
 
@@ -53,6 +54,8 @@ def _read(text, context, which: str):
     except ParseError as exc:
         return None, error(f"{which}: {exc}")
     except UnsupportedError as exc:
+        if str(exc).startswith("shape mismatch"):
+            return None, Verdict("not_equivalent", f"{which}: {exc}", "shape mismatch", None, "shapes")
         return None, error(f"{which}: unsupported: {exc}")
     except RecursionError:
         return None, error(f"{which}: parse_error: nested too deeply")
@@ -98,7 +101,12 @@ def decide(problem: Problem, *, tolerance=None, mode="value", wrt=None, rtol=Non
 def _derivation(name: str, params: tuple):
     derivation = registry.build(name, **dict(params))
     context = Context(matrices=dict(derivation.matrices), indexed=dict(derivation.indexed))
-    targets = {key: parse(f"{key} = 0", context).lhs for key in derivation.results}
+    targets = {}
+    for key in derivation.results:
+        try:
+            targets[key] = parse(f"{key} = 0", context).lhs
+        except SymdlError:
+            continue  # a result the dialect cannot name cannot be asked for; the others still can
     return derivation, context, targets
 
 
@@ -148,6 +156,9 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
         if assignment is None:
             continue
         expected = derivation.results[key]
+        # \sum_j without bounds runs over the derivation's range of j.
+        bounds = {unknown_bound(i): end for i, end in derivation.index_ranges.items()}
+        parsed = dataclasses.replace(parsed, expr=parsed.expr.xreplace(bounds))
         problem = _problem(derivation, key, expected.xreplace(assignment), parsed.expr)
         verdict = decide(problem, tolerance=parsed.tolerance, rtol=rtol, seed=seed)
         if verdict.verdict == "not_equivalent" and isinstance(target, DerivativeTarget):
@@ -161,8 +172,8 @@ def _problem(derivation, key, expected, answer) -> Problem:
     # Earlier results may be used by name (∂L/∂h^{(3)} inside ∂L/∂W^{(2)}), but not the target itself.
     results_by_name = {sp.MatrixSymbol(k, *derivation.matrices[k]): v for k, v in derivation.results.items()
                        if k in derivation.matrices and k != key}
-    definitions = {**derivation.definitions, **results_by_name}
-    return Problem(expected, answer, definitions, dict(derivation.sizes), dict(derivation.index_ranges))
+    return Problem(expected, answer, dict(derivation.definitions), dict(derivation.sizes),
+                   dict(derivation.index_ranges), aliases=results_by_name)
 
 
 def _wrong_index(derivation, key, target, assignment, parsed, verdict, seed) -> Verdict | None:

@@ -8,6 +8,7 @@ parser or a derivation built; nothing here evaluates user text.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -63,6 +64,16 @@ class Problem:
     sizes: dict = field(default_factory=dict)
     index_ranges: dict = field(default_factory=dict)
     spd: frozenset = frozenset()
+    aliases: dict = field(default_factory=dict)  # names an answer may use for other results
+
+    def sides(self, expand_definitions: bool = True):
+        """Both sides with aliases (and, unless asked not to, definitions) written out."""
+        expected = substitute_definitions(self.expected, self.aliases) if self.aliases else self.expected
+        answer = substitute_definitions(self.answer, self.aliases) if self.aliases else self.answer
+        if expand_definitions and self.definitions:
+            expected = substitute_definitions(expected, self.definitions)
+            answer = substitute_definitions(answer, self.definitions)
+        return expected, answer
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -217,8 +228,7 @@ class Evidence:
 
 
 def gather(problem: Problem, seed: int, rtol: float) -> Evidence:
-    expected = substitute_definitions(problem.expected, problem.definitions)
-    answer = substitute_definitions(problem.answer, problem.definitions)
+    expected, answer = problem.sides()
     evidence = Evidence()
     indices = _free_indices(expected, answer)
     for sizes in _size_sets(problem, _size_symbols(expected, answer)):
@@ -250,7 +260,7 @@ def _evaluate(left, right, seed, evidence: Evidence) -> None:
     function = compile_numeric(left + right + sampler.guards, symbols)
     n = len(left)
     for _ in range(POINTS_PER_SIZE):
-        point = sampler.draw(function, n)  # the answer may be undefined there: that is evidence
+        point = sampler.draw(function, 2 * n, defined=n)  # the answer may be undefined there: that is evidence
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             raw = np.asarray(function(*point), dtype=complex).ravel()[: 2 * n]
@@ -275,9 +285,8 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     proof = None
     if not isinstance(problem.expected, sp.MatrixBase):
         try:
-            difference = substitute_definitions(problem.answer, problem.definitions) - substitute_definitions(
-                problem.expected, problem.definitions)
-            proof = _symbolic_zero(difference)
+            expected, answer = problem.sides()
+            proof = _symbolic_zero(answer - expected)
         except (TypeError, ValueError, SymdlError, sp.ShapeError, AttributeError):
             proof = None
     try:
@@ -338,8 +347,7 @@ def diagnose(problem: Problem, evidence: Evidence, tol: float) -> tuple[str | No
 
 
 def _transpose_matches(problem, evidence, tol) -> bool:
-    transposed = Problem(problem.expected, problem.answer.T, problem.definitions, problem.sizes,
-                         problem.index_ranges, problem.spd)
+    transposed = dataclasses.replace(problem, answer=problem.answer.T)
     try:
         again = gather(transposed, DEFAULT_SEED + 1, tol)
     except Exception:  # noqa: BLE001 - a failed extra probe only means no such diagnosis
@@ -352,11 +360,12 @@ def additive_term(problem: Problem) -> str | None:
     from symdl.latex import to_latex
 
     try:
-        difference = problem.answer - problem.expected
+        expected, answer = problem.sides(expand_definitions=False)
+        difference = answer - expected
         difference = difference.doit() if getattr(difference, "is_Matrix", False) else sp.expand(difference)
     except Exception:  # noqa: BLE001
         return None
-    if difference == 0 or sp.count_ops(difference) > max(12, sp.count_ops(problem.expected)):
+    if difference == 0 or sp.count_ops(difference) > max(12, sp.count_ops(expected)):
         return None
     return to_latex(difference)
 
@@ -386,8 +395,7 @@ def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) 
     Checked through gradients in ``wrt``: at every point, ∇answer = c ∇expected with one c > 0
     for all values of ``wrt`` (c may depend on the other symbols, like 1/N).
     """
-    expected = substitute_definitions(problem.expected, problem.definitions)
-    answer = substitute_definitions(problem.answer, problem.definitions)
+    expected, answer = problem.sides()
     method = f"objective: gradients in {', '.join(map(str, wrt))} at random points (seed {seed})"
     for sizes in _size_sets(problem, _size_symbols(expected, answer)):
         inst = Instantiation(sizes=sizes, seed=seed)

@@ -192,11 +192,16 @@ class PointSampler:
         self._n_zero = len(zero)
         self.guards = zero + positive
 
-    def draw(self, function, offset: int) -> np.ndarray:
-        """One safe point; raises ``ArithmeticError`` when none turns up."""
+    def draw(self, function, offset: int, defined: int | None = None) -> np.ndarray:
+        """One safe point; raises ``ArithmeticError`` when none turns up.
+
+        The function's first ``offset`` outputs are the caller's; the first ``defined`` of them
+        (all by default) must be finite there too. The rest may be undefined: an answer that is
+        undefined where the expected result is defined is what a domain check looks for.
+        """
         for _ in range(self.max_tries):
             point = self._random()
-            if self._is_safe(function, offset, point):
+            if self._is_safe(function, offset, offset if defined is None else defined, point):
                 return point
         raise ArithmeticError(f"no point clear of singularities found in {self.max_tries} draws (seed {self.seed})")
 
@@ -209,16 +214,17 @@ class PointSampler:
                 values[k] = float(self.rng.integers(1, 5))
         return values
 
-    def _is_safe(self, function, offset, point) -> bool:
+    def _is_safe(self, function, offset, defined, point) -> bool:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 values = np.atleast_1d(np.asarray(function(*point), dtype=complex).ravel())
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 return False
+        values = np.concatenate([values[:defined], values[offset:]])
         if not np.all(np.isfinite(values)) or np.any(np.abs(values.imag) > 1e-12):
             return False
-        guards = values.real[offset:]
+        guards = values.real[defined:]
         return bool(np.all(np.abs(guards[: self._n_zero]) > SAFE_MARGIN) and np.all(guards[self._n_zero:] > SAFE_MARGIN))
 
 

@@ -35,7 +35,7 @@ def test_residual_block_results_use_the_course_notation():
 def test_residual_stack_depth_is_a_parameter():
     shallow, deep = registry.build("residual-block", L=1), registry.build("residual-block", L=3)
     assert len(deep.steps) > len(shallow.steps)
-    assert any("W_{a}^{(3)}" in str(s.lhs) for s in deep.steps)
+    assert any("W^{(3)}_{a}" in str(s.lhs) for s in deep.steps)
     assert all(r.passed for r in verify(deep))
 
 

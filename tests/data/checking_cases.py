@@ -1,0 +1,148 @@
+r"""The labelled checking table: (expected or derivation, answer, label, options, diagnosis).
+
+Each rule of NOTATION.md has a correct reading beside a near miss. ``label`` is the right
+verdict; ``diagnosis`` (when given) is what the checker must say is wrong.
+"""
+
+E, D = "expected", "derivation"
+RB, SC = "residual-block", "sigmoid-chain"
+UP = r"\frac{\partial L}{\partial y}"
+D3 = UP + r"\odot\mathbb{1}[h^{(3)}>0]"
+
+CASES = [
+    # --- functions: the sigmoid, and sigma as a plain symbol ---------------------------------
+    ("sigmoid-exp", E, r"\sigma(a)", r"\frac{1}{1+e^{-a}}", True, {}, None),
+    ("sigmoid-exp-sign", E, r"\sigma(a)", r"\frac{1}{1+e^{a}}", False, {}, None),
+    ("sigmoid-left-right", E, r"\sigma\left(a\right)", r"\operatorname{sigmoid}(a)", True, {}, None),
+    ("sigmoid-mathrm-text", E, r"\mathrm{sigmoid}(a)", r"\text{sigmoid}(a)", True, {}, None),
+    ("tanh-via-sigmoid", E, r"\tanh(a)", r"2\sigma(2a)-1", True, {}, None),
+    ("tanh-via-sigmoid-inner-factor", E, r"\tanh(a)", r"2\sigma(a)-1", False, {}, None),
+    ("sigma-symbol-power", E, r"2\pi\sigma^{2}", r"2\pi\sigma\sigma", True, {}, None),
+    ("sigma-symbol-vs-sigmoid", E, r"2\pi\sigma^{2}", r"2\pi\sigma(2)", False, {}, None),
+    ("sigma-sub-squared", E, r"\sigma_z^2", r"\sigma_{z}\sigma_{z}", True, {}, None),
+    ("sigma-sub-vs-plain", E, r"\sigma_z^2", r"\sigma^2", False, {}, None),
+    ("sigmoid-prime", E, r"\sigma'(a)", r"\sigma(a)(1-\sigma(a))", True, {}, None),
+    ("sigmoid-prime-tanh-style", E, r"\sigma'(a)", r"1-\sigma(a)^{2}", False, {}, None),
+    ("sigmoid-prime-superscript", E, r"\sigma^{\prime}(a)", r"\sigma(a)-\sigma(a)^2", True, {}, None),
+    # --- hyperbolic ---------------------------------------------------------------------------
+    ("tanh-squared", E, r"\tanh^2(a)", r"\tanh(a)^{2}", True, {}, None),
+    ("tanh-squared-of-square", E, r"\tanh^2(a)", r"\tanh(a^{2})", False, {}, None),
+    ("sech-squared", E, r"1-\tanh^2(x)", r"\operatorname{sech}^2(x)", True, {}, None),
+    ("sech-not-squared", E, r"1-\tanh^2(x)", r"\operatorname{sech}(x)", False, {}, None),
+    # --- ReLU and its derivative --------------------------------------------------------------
+    ("relu-max", E, r"\operatorname{ReLU}(x)", r"\max(0,x)", True, {}, None),
+    ("relu-mathrm-text", E, r"\mathrm{ReLU}(x)", r"\text{ReLU}(x)", True, {}, None),
+    ("relu-bare", E, r"ReLU(x)", r"\max(0, x)", True, {}, None),
+    ("relu-is-not-identity", E, r"\operatorname{ReLU}(x)", r"x", False, {}, None),
+    ("relu-odd-part", E, r"\operatorname{ReLU}(x)-\operatorname{ReLU}(-x)", r"x", True, {}, None),
+    ("relu-prime-indicator", E, r"\operatorname{ReLU}'(h)", r"\mathbb{1}[h>0]", True, {}, None),
+    ("indicator-parens-bold", E, r"\mathbb{1}(h>0)", r"\mathbf{1}[h>0]", True, {}, None),
+    ("indicator-flipped", E, r"\mathbb{1}[h>0]", r"\mathbb{1}[h<0]", False, {}, None),
+    # --- softmax, exp, log, roots, floor, factorial -------------------------------------------
+    ("softmax-index", E, r"\operatorname{softmax}(z)_i", r"\frac{e^{z_i}}{\sum_j e^{z_j}}", True, {}, None),
+    ("softmax-wrong-denominator", E, r"\operatorname{softmax}(z)_i", r"\frac{e^{z_i}}{\sum_j e^{2z_j}}", False, {}, None),
+    ("exp-forms", E, r"\exp(x)", r"e^{x}", True, {}, None),
+    ("log-ln", E, r"\log(x^2+1)", r"\ln(x^2+1)", True, {}, None),
+    ("log-base-ten", E, r"\log(x^2+1)", r"\log_{10}(x^2+1)", False, {}, None),
+    ("sqrt-square-abs", E, r"\sqrt{x^2}", r"|x|", True, {}, None),
+    ("sqrt-square-not-x", E, r"\sqrt{x^2}", r"x", False, {}, None),
+    ("sqrt-domain", E, r"|x|^{1/2}", r"\sqrt{x}", False, {}, "domain mismatch"),
+    ("floor", E, r"\left\lfloor\frac{7}{2}\right\rfloor", r"3", True, {}, None),
+    ("ceil-near-miss", E, r"\left\lceil\frac{7}{2}\right\rceil", r"3", False, {}, None),
+    ("factorial", E, r"4!", r"24", True, {}, None),
+    ("factorial-near-miss", E, r"4!", r"23", False, {}, None),
+    # --- undefined functions ----------------------------------------------------------------
+    ("undefined-semicolon", E, r"f(x_n, w)", r"f(x_n; w)", True, {}, None),
+    ("undefined-argument-order", E, r"f(x_n, w)", r"f(w, x_n)", False, {}, None),
+    ("undefined-star", E, r"E(w^{*})+1", r"1+E(w^*)", True, {}, None),
+    ("undefined-star-vs-plain", E, r"E(w^{*})", r"E(w)", False, {}, None),
+    # --- symbols: case, layer index versus power, indices, stars and hats -------------------
+    ("case-same", E, r"W x", r"x W", True, {}, None),
+    ("case-matters", E, r"W x", r"w x", False, {}, None),
+    ("layer-index-product", E, r"W^{(1)} W^{(1)}", r"(W^{(1)})^2", True, {}, None),
+    ("layer-index-is-not-power", E, r"W^{(2)}", r"W^2", False, {}, None),
+    ("layer-bracket", E, r"2 a^{[2]}", r"a^{[2]} + a^{[2]}", True, {}, None),
+    ("layer-bracket-vs-power", E, r"a^{[2]}", r"a^{2}", False, {}, None),
+    ("subscript-time", E, r"\beta v_{t-1}", r"v_{t-1}\beta", True, {}, None),
+    ("subscript-time-near", E, r"\beta v_{t-1}", r"\beta v_{t}", False, {}, None),
+    ("beta-power", E, r"\beta_1^{t}", r"\beta_1 \beta_1^{t-1}", True, {}, None),
+    ("beta-power-vs-beta", E, r"\beta_1^{t}", r"\beta^{t}", False, {}, None),
+    ("star-forms", E, r"(w-w^{*})^2", r"(w^*-w)^2", True, {}, None),
+    ("hat-is-new-symbol", E, r"\hat{m}_t", r"m_t", False, {}, None),
+    ("epsilon-forms", E, r"\epsilon+\eta", r"\varepsilon+\eta", True, {}, None),
+    ("adam-epsilon-outside", E, r"\frac{\hat{m}_t}{\sqrt{\hat{v}_t}+\epsilon}",
+     r"\hat{m}_t\left(\sqrt{\hat{v}_t}+\epsilon\right)^{-1}", True, {}, None),
+    ("adam-epsilon-inside", E, r"\frac{\hat{m}_t}{\sqrt{\hat{v}_t}+\epsilon}",
+     r"\frac{\hat{m}_t}{\sqrt{\hat{v}_t+\epsilon}}", False, {}, None),
+    # --- vectors and matrices ---------------------------------------------------------------
+    ("matrix-product-order", E, r"W x", r"W\cdot x", True, {"shape": ["W=2x3", "x=3x1"]}, None),
+    ("matrix-product-swapped", E, r"W x", r"x W", False, {"shape": ["W=2x3", "x=3x1"]}, "shape mismatch"),
+    ("transpose-forms", E, r"A^T B", r"A^{\top}B", True, {"shape": ["A=3x2", "B=3x2"]}, None),
+    ("transpose-mathsf", E, r"(AB)^{T}", r"B^{\mathsf{T}}A^{\top}", True, {"shape": ["A=2x2", "B=2x2"]}, None),
+    ("transpose-wrong-order", E, r"(AB)^{T}", r"A^{T}B^{T}", False, {"shape": ["A=2x2", "B=2x2"]}, None),
+    ("outer-product", E, r"\delta x^{T}", r"\delta x^{\top}", True, {"shape": ["\\delta=2x1", "x=3x1"]}, None),
+    ("outer-product-transposed", E, r"\delta x^{T}", r"x\delta^{T}", False, {"shape": ["\\delta=2x1", "x=3x1"]},
+     "transposed"),
+    ("square-transposed", E, r"W^{T}", r"W", False, {"shape": ["W=3x3"]}, "transposed"),
+    ("hadamard-commutes", E, r"a\odot b", r"b\circ a", True, {"shape": ["a=3x1", "b=3x1"]}, None),
+    ("hadamard-is-not-inner", E, r"a\odot b", r"a^{T} b", False, {"shape": ["a=3x1", "b=3x1"]}, "shape mismatch"),
+    ("literal-matrix", E, r"\begin{bmatrix}1&0\\0&2\end{bmatrix}\begin{bmatrix}3\\4\end{bmatrix}",
+     r"\begin{pmatrix}3\\8\end{pmatrix}", True, {}, None),
+    ("literal-matrix-near", E, r"\begin{bmatrix}1&0\\0&2\end{bmatrix}\begin{bmatrix}3\\4\end{bmatrix}",
+     r"\begin{pmatrix}3\\4\end{pmatrix}", False, {}, None),
+    ("one-by-one", E, r"\begin{bmatrix}5\end{bmatrix}", r"5", True, {}, None),
+    ("one-by-one-near", E, r"\begin{matrix}5\end{matrix}", r"6", False, {}, None),
+    # --- sums and products ------------------------------------------------------------------
+    ("sum-closed-form", E, r"\sum_{i=1}^{n} i", r"\frac{n(n+1)}{2}", True, {}, None),
+    ("sum-closed-form-off", E, r"\sum_{i=1}^{n} i", r"\frac{n(n-1)}{2}", False, {}, None),
+    ("product-numeric", E, r"\prod_{i=1}^{3} i", r"6", True, {}, None),
+    ("product-numeric-near", E, r"\prod_{i=1}^{4} i", r"6", False, {}, None),
+    # --- numbers ------------------------------------------------------------------------------
+    ("rounded-3", E, r"\frac{e}{e+1}", r"0.731", True, {}, None),
+    ("rounded-2", E, r"\frac{e}{e+1}", r"0.73", True, {}, None),
+    ("rounded-wrong", E, r"\frac{e}{e+1}", r"0.7310", False, {}, None),
+    ("scientific", E, r"3780000000", r"3.78\times10^{9}", True, {}, None),
+    ("scientific-near", E, r"3780000000", r"3.79\times10^{9}", False, {}, None),
+    ("e-notation", E, r"\frac{12}{10000}", r"1.2e-3", True, {}, None),
+    ("digit-groups", E, r"75000100", r"75{,}000{,}100", True, {}, None),
+    ("digit-groups-comma", E, r"75000100", r"75,000,100", True, {}, None),
+    ("digit-groups-near", E, r"75000100", r"75,000,000", False, {}, None),
+    ("rtol-overrides", E, r"\frac{e}{e+1}", r"0.7", True, {"rtol": 0.05}, None),
+    # --- derivatives and diagnoses --------------------------------------------------------------
+    ("derivative-operator", E, r"\frac{\partial}{\partial w}\frac{1}{2}\left(y-wx\right)^{2}", r"x(wx-y)", True, {}, None),
+    ("derivative-sign", E, r"\frac{\partial}{\partial w}\frac{1}{2}\left(y-wx\right)^{2}", r"x(y-wx)", False, {},
+     "sign flipped"),
+    ("derivative-factor-2", E, r"\frac{\partial}{\partial w}\frac{1}{2}\left(y-wx\right)^{2}", r"2x(wx-y)", False, {},
+     "off by a constant factor 2"),
+    ("up-to-constant", E, r"\frac{d}{dx}\left(x^3\right)", r"3x^2+1", False, {}, "equal only up to a constant"),
+    ("additive-term", E, r"x^2+\sin(x)", r"x^2+\sin(x)+x", False, {}, "differs by an additive term"),
+    # --- objective mode -------------------------------------------------------------------------
+    ("gaussian-objective", E, r"\frac{N}{2}\ln(2\pi\sigma^2)+\frac{1}{2\sigma^2}\sum_{n=1}^{N}(y_n-f(x_n,w))^2",
+     r"\frac{1}{2}\sum_{n=1}^{N}\left(y_n-f(x_n,w)\right)^2", True, {"mode": "objective", "wrt": ["w"]}, None),
+    ("gaussian-objective-maximised", E, r"\frac{1}{2}\sum_{n=1}^{N}(y_n-f(x_n,w))^2",
+     r"-\sum_{n=1}^{N}\left(y_n-f(x_n,w)\right)^2", False, {"mode": "objective", "wrt": ["w"]}, None),
+    ("objective-not-a-multiple", E, r"(w-3)^2", r"(w-3)^2 + w", False, {"mode": "objective", "wrt": ["w"]}, None),
+    # --- derivations: targets, intermediates, skip connection, free indices -------------------
+    ("rb-h3", D, RB, r"\frac{\partial L}{\partial h^{(3)}}=" + D3, True, {}, None),
+    ("rb-h3-sign", D, RB, r"\frac{\partial L}{\partial h^{(3)}}=-" + D3, False, {}, "sign flipped"),
+    ("rb-w2", D, RB, r"\frac{\partial L}{\partial W^{(2)}}=\left(" + D3 + r"\right)\left(z^{(1)}\right)^{T}", True, {}, None),
+    ("rb-w2-transposed", D, RB, r"\frac{\partial L}{\partial W^{(2)}}=z^{(1)}\left(" + D3 + r"\right)^{T}", False, {},
+     "transposed"),
+    ("rb-w1-intermediate", D, RB, r"\frac{\partial L}{\partial W^{(1)}}=\frac{\partial L}{\partial h^{(1)}}x^{T}", True, {}, None),
+    ("rb-w1-factor", D, RB, r"\frac{\partial L}{\partial W^{(1)}}=2\frac{\partial L}{\partial h^{(1)}}x^{T}", False, {},
+     "off by a constant factor 2"),
+    ("rb-x-skip", D, RB, r"\frac{\partial L}{\partial x}=\left(W^{(1)}\right)^{T}\frac{\partial L}{\partial h^{(1)}}+"
+     r"\frac{\partial L}{\partial h^{(3)}}", True, {}, None),
+    ("rb-x-missing-skip", D, RB, r"\frac{\partial L}{\partial x}=\left(W^{(1)}\right)^{T}\frac{\partial L}{\partial h^{(1)}}",
+     False, {}, "differs by an additive term"),
+    ("sc-w1-free-indices", D, SC, r"\frac{\partial f}{\partial w^{[1]}_{ij}}=x_i\sigma'(z^{[1]}_j)\sum_{k}w^{[2]}_{jk}"
+     r"\sigma'(z^{[2]}_k)w^{[3]}_k", True, {}, None),
+    ("sc-w1-index-error", D, SC, r"\frac{\partial f}{\partial w^{[1]}_{ij}}=x_j\sigma'(z^{[1]}_i)\sum_{k}w^{[2]}_{ik}"
+     r"\sigma'(z^{[2]}_k)w^{[3]}_k", False, {}, None),
+    ("sc-w2-concrete", D, SC, r"\frac{\partial f}{\partial w^{[2]}_{12}}=h^{[1]}_1\sigma'(z^{[2]}_2)w^{[3]}_2", True, {}, None),
+    ("sc-w2-wrong-index", D, SC, r"\frac{\partial f}{\partial w^{[2]}_{12}}=h^{[1]}_2\sigma'(z^{[2]}_1)w^{[3]}_1", False, {},
+     "wrong index"),
+    ("sc-w3", D, SC, r"\frac{\partial f}{\partial w^{[3]}_{k}}=h^{[2]}_k", True, {}, None),
+    ("sc-w3-sigmoid", D, SC, r"\frac{\partial f}{\partial w^{[3]}_{k}}=\sigma(z^{[2]}_k)", True, {}, None),
+    ("sc-w3-derivative-instead", D, SC, r"\frac{\partial f}{\partial w^{[3]}_{k}}=\sigma'(z^{[2]}_k)", False, {}, None),
+]

@@ -31,7 +31,7 @@ def build(**params) -> Derivation:
     results = {g.adjoint(t).name: expanded[t] for t in targets}
     checks = {g.adjoint(t).name: g.result_check(y, t) for t in targets}
     steps = g.forward_steps() + backward
-    stack_steps, stack_results = stack(depth) if depth else ([], {})
+    stack_steps, stack_results, stack_matrices = stack(depth) if depth else ([], {}, {})
     note = (
         r"The skip connection contributes the term $\frac{\partial L}{\partial h^{(3)}}$ to "
         r"$\frac{\partial L}{\partial x}$ unchanged: even when $W^{(1)}$ and $W^{(2)}$ make the "
@@ -53,7 +53,7 @@ def build(**params) -> Derivation:
         assumptions=(r"$W^{(1)} \in \mathbb{R}^{m \times n}$, $W^{(2)} \in \mathbb{R}^{n \times m}$",
                      r"ReLU'(0) is taken as 0, so $\operatorname{ReLU}'(h) = \mathbb{1}[h>0]$"),
         params=params,
-        matrices={**{nd.symbol.name: nd.shape for nd in g.nodes}, **{g.adjoint(nd).name: nd.shape for nd in g.nodes}},
+        matrices={**_declared(g), **stack_matrices},
         sizes=sizes,
         result_checks=checks,
     )
@@ -84,4 +84,9 @@ def stack(depth: int):
     header = Step("H_{l}",
                   r"\operatorname{ReLU}\left(W^{(l)}_{b} \sigma\left(W^{(l)}_{a} H_{l-1}\right) + H_{l-1}\right)",
                   f"definition of the stack, l = 1, ..., {depth}")
-    return [header] + g.forward_steps() + backward, results
+    return [header] + g.forward_steps() + backward, results, _declared(g)
+
+
+def _declared(graph: Graph) -> dict:
+    """Every value and adjoint of the graph, by name: the matrices an answer may mention."""
+    return {**{nd.symbol.name: nd.shape for nd in graph.nodes}, **{graph.adjoint(nd).name: nd.shape for nd in graph.nodes}}

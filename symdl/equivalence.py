@@ -240,7 +240,8 @@ def gather(problem: Problem, seed: int, rtol: float) -> Evidence:
             e = inst.explicit(expected.xreplace(assignment))
             a = inst.explicit(answer.xreplace(assignment))
             if _shape(e) != _shape(a):
-                evidence.shape_expected, evidence.shape_answer = _shape(e), _shape(a)
+                if evidence.shape_expected is None:  # the first sizes tried: those of the counterexample
+                    evidence.shape_expected, evidence.shape_answer = _shape(e), _shape(a)
                 if isinstance(a, sp.MatrixBase) and _shape(e) == a.T.shape:
                     a = a.T
                     evidence.transposed_equal = True  # provisional: confirmed by values below
@@ -305,8 +306,15 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     method = f"numeric: {len(agree)} random points (seed {seed})" + (f"; symbolic ({proof})" if proof else "")
     if all(agree) and agree:
         if evidence.transposed_equal:
+            example = _counterexample(evidence, 0)
+            if example and evidence.shape_expected and len(evidence.answer[0]) == np.prod(evidence.shape_expected):
+                # Show the answer as written, not as transposed for the comparison.
+                written = np.asarray(evidence.answer[0]).reshape(evidence.shape_expected).T.ravel()
+                example["answer"] = _values(written)
+                example["answer_shape"] = list(evidence.shape_answer)
+                example["expected_shape"] = list(evidence.shape_expected)
             return Verdict("not_equivalent", "the answer is the transpose of the expected result", "transposed",
-                           _counterexample(evidence, 0), method)
+                           example, method)
         return Verdict("equivalent", "equal at every point tried", method=method)
     first = agree.index(False) if agree else 0
     diagnosis, detail = diagnose(problem, evidence, tol)
@@ -325,7 +333,8 @@ def diagnose(problem: Problem, evidence: Evidence, tol: float) -> tuple[str | No
     a = np.concatenate([np.real(x) for x in evidence.answer])
     if _close(-a, e, tol) and np.max(np.abs(e)) > 1e-9:
         return "sign flipped", "the answer is the negative of the expected result"
-    square = problem.expected.is_Matrix if hasattr(problem.expected, "is_Matrix") else False
+    shape = getattr(problem.expected, "shape", None)
+    square = bool(getattr(problem.expected, "is_Matrix", False)) and shape is not None and shape[0] == shape[1]
     if square and _transpose_matches(problem, evidence, tol):
         return "transposed", "the answer is the transpose of the expected result"
     mask = np.abs(e) > 1e-9

@@ -333,8 +333,8 @@ def diagnose(problem: Problem, evidence: Evidence, tol: float) -> tuple[str | No
     a = np.concatenate([np.real(x) for x in evidence.answer])
     if _close(-a, e, tol) and np.max(np.abs(e)) > 1e-9:
         return "sign flipped", "the answer is the negative of the expected result"
-    shape = getattr(problem.expected, "shape", None)
-    square = bool(getattr(problem.expected, "is_Matrix", False)) and shape is not None and shape[0] == shape[1]
+    is_matrix = bool(getattr(problem.expected, "is_Matrix", False))
+    square = is_matrix and problem.expected.shape[0] == problem.expected.shape[1]
     if square and _transpose_matches(problem, evidence, tol):
         return "transposed", "the answer is the transpose of the expected result"
     mask = np.abs(e) > 1e-9

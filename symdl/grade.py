@@ -80,6 +80,8 @@ class _Writer:
     def __init__(self, path: Path, append: bool):
         self.path, self.csv = Path(path), Path(path).suffix.lower() == ".csv"
         fresh = not (append and self.path.exists() and self.path.stat().st_size > 0)
+        if not fresh:
+            _drop_partial_line(self.path)
         try:
             self.file = open(self.path, "a" if not fresh else "w", encoding="utf-8", newline="")
         except OSError as exc:
@@ -99,6 +101,13 @@ class _Writer:
 
     def close(self) -> None:
         self.file.close()
+
+
+def _drop_partial_line(path: Path) -> None:
+    """A run killed mid-write leaves half a line; cut it, so the rerun's first row starts clean."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
 def finished_ids(path: Path) -> set:

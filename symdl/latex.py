@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
 
 
 class DLLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the conventions of deep-learning courses."""
 
     def __init__(self, settings=None):
-        super().__init__({"mat_delim": "[", "mat_str": "bmatrix", **(settings or {})})
+        super().__init__({"mat_delim": "", "mat_str": "bmatrix", **(settings or {})})
 
     def _print_Transpose(self, expr):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
@@ -38,7 +37,7 @@ class DLLatexPrinter(LatexPrinter):
         if coeff == -1:
             prefix = "-"
         elif coeff != 1:
-            prefix = self.parenthesize(coeff, PRECEDENCE["Mul"]) + " "
+            prefix = (self._print(coeff) if not isinstance(coeff, sp.Add) else rf"\left({self._print(coeff)}\right)") + " "
         return prefix + " ".join(parts)
 
     def _factor(self, arg) -> str:

@@ -94,6 +94,12 @@ class Instantiation:
         symbols = expr.atoms(sp.MatrixSymbol)
         if symbols:
             expr = expr.xreplace({m: self.matrix(m) for m in symbols})
+        # Undefined functions first: a Derivative of f(x_n, w) can only be evaluated once f is known.
+        undefined = expr.atoms(AppliedUndef)
+        if undefined:
+            expr = expr.xreplace(
+                {f: smooth_function(f.func.__name__, len(f.args), self.seed)(*f.args) for f in undefined}
+            )
         expr = expand_sums(expr).doit()
         if getattr(expr, "is_Matrix", False) and not isinstance(expr, sp.MatrixBase):
             expr = expr.as_explicit()
@@ -101,11 +107,6 @@ class Instantiation:
             lambda e: isinstance(e, sp.Indexed) and all(i.is_Integer for i in e.indices),
             lambda e: sp.Symbol(f"{e.base.label}[{','.join(map(str, e.indices))}]", real=True),
         )
-        undefined = expr.atoms(AppliedUndef)
-        if undefined:
-            expr = expr.xreplace(
-                {f: smooth_function(f.func.__name__, len(f.args), self.seed)(*f.args) for f in undefined}
-            )
         return expr
 
 
@@ -225,7 +226,9 @@ class PointSampler:
         if not np.all(np.isfinite(values)) or np.any(np.abs(values.imag) > 1e-12):
             return False
         guards = values.real[defined:]
-        return bool(np.all(np.abs(guards[: self._n_zero]) > SAFE_MARGIN) and np.all(guards[self._n_zero:] > SAFE_MARGIN))
+        # Kinks and poles keep a margin; a log or root argument need only be positive (a
+        # likelihood's density product is often far below any fixed margin).
+        return bool(np.all(np.abs(guards[: self._n_zero]) > SAFE_MARGIN) and np.all(guards[self._n_zero:] > 0))
 
 
 def evaluate(function, point) -> np.ndarray:

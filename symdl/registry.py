@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +29,7 @@ def modules() -> dict[str, ModuleType]:
                 continue
             spec = importlib.util.spec_from_file_location(f"symdl_derivations.{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses look their module up here
             spec.loader.exec_module(module)
             name = getattr(module, "NAME", None)
             if name and name not in found:

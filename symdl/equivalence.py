@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -145,8 +146,13 @@ def _name_constant(value: float):
 
 
 # --- expressions -----------------------------------------------------------------------------
-def _symbolic_zero(difference) -> str | None:
-    """Cheap symbolic attempts at proving ``difference == 0``; the name of the one that worked."""
+def _symbolic_zero(difference, thorough: bool = False) -> str | None:
+    """Symbolic attempts at proving ``difference == 0``; the name of the one that worked.
+
+    The cheap ones (``expand``, ``rewrite(exp)``) always run; ``simplify`` only when
+    ``thorough``, as a fallback where no numeric point could be evaluated: it costs more than
+    all the numeric work of a typical check, and a symbolic "no" proves nothing.
+    """
     if getattr(difference, "is_Matrix", False):
         try:
             difference = difference.doit()
@@ -160,7 +166,7 @@ def _symbolic_zero(difference) -> str | None:
                 return name
         except Exception:  # noqa: BLE001
             return None
-    if sp.count_ops(difference) <= 40:
+    if thorough and sp.count_ops(difference) <= 40:
         try:
             if sp.simplify(difference) == 0:
                 return "simplify"
@@ -236,8 +242,9 @@ def gather(problem: Problem, seed: int, rtol: float) -> Evidence:
         assignments = [dict(zip(indices, combo)) for combo in itertools.product(*ranges)] if indices else [{}]
         inst = Instantiation(sizes=sizes, seed=seed, spd=problem.spd)
         left, right = [], []
+        sizes_key = tuple(sorted(sizes.items(), key=str))
         for assignment in assignments:
-            e = inst.explicit(expected.xreplace(assignment))
+            e = _explicit_expected(expected.xreplace(assignment), sizes_key, seed, problem.spd)
             a = inst.explicit(answer.xreplace(assignment))
             if _shape(e) != _shape(a):
                 if evidence.shape_expected is None:  # the first sizes tried: those of the counterexample
@@ -255,21 +262,47 @@ def gather(problem: Problem, seed: int, rtol: float) -> Evidence:
     return evidence
 
 
+@lru_cache(maxsize=256)
+def _explicit_expected(expr, sizes_key: tuple, seed: int, spd: frozenset):
+    """The expected side made concrete; element names are fixed, so answers instantiated later match."""
+    return Instantiation(sizes=dict(sizes_key), seed=seed, spd=spd).explicit(expr)
+
+
+@lru_cache(maxsize=256)
+def _expected_function(left: tuple, symbols: tuple):
+    """The compiled expected side and its hazard guards; the same for every answer to one question."""
+    guards = PointSampler(list(symbols), list(left), 0)
+    return compile_numeric(list(left) + guards.guards, list(symbols)), guards
+
+
 def _evaluate(left, right, seed, evidence: Evidence) -> None:
+    expected_symbols = tuple(free_symbols_of(*left))
+    expected_function, guards = _expected_function(tuple(left), expected_symbols)
     symbols = free_symbols_of(*left, *right)
-    sampler = PointSampler(symbols, left, seed)  # keep clear of the expected side's singularities
-    function = compile_numeric(left + right + sampler.guards, symbols)
+    answer_function = compile_numeric(right, symbols)
+    positions = [symbols.index(s) for s in expected_symbols]
+    sampler = PointSampler(symbols, [], seed)
     n = len(left)
     for _ in range(POINTS_PER_SIZE):
-        point = sampler.draw(function, 2 * n, defined=n)  # the answer may be undefined there: that is evidence
+        # Points keep clear of the expected side's singularities only: an answer undefined there is evidence.
+        for _ in range(sampler.max_tries):
+            point = sampler.random_point()
+            if guards.is_safe(expected_function, n, n, point[positions]):
+                break
+        else:
+            raise ArithmeticError(f"no point clear of singularities found (seed {seed})")
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            raw = np.asarray(function(*point), dtype=complex).ravel()[: 2 * n]
-        e, a = raw[:n], raw[n:]
-        if np.any(np.abs(a.imag) > 1e-12 * np.maximum(1, np.abs(a.real))) or not np.all(np.isfinite(a)):
-            evidence.undefined_answer.append((symbols, point, e.real, a))
-        evidence.expected.append(e.real)
-        evidence.answer.append(a.real if np.all(np.isfinite(a)) else a)
+            e = np.asarray(expected_function(*point[positions]), dtype=float).ravel()[:n]
+            try:
+                a = np.broadcast_to(np.asarray(answer_function(*point), dtype=complex).ravel(), (n,))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                a = np.full(n, np.nan, dtype=complex)
+        undefined = not np.all(np.isfinite(a)) or bool(np.any(np.abs(a.imag) > 1e-12 * np.maximum(1, np.abs(a.real))))
+        if undefined:
+            evidence.undefined_answer.append((symbols, point, e, a))
+        evidence.expected.append(e)
+        evidence.answer.append(a if undefined else a.real)
         evidence.points.append((symbols, point))
 
 
@@ -295,6 +328,12 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     except sp.ShapeError as exc:
         return Verdict("not_equivalent", f"shape mismatch: {exc}", "shape mismatch", None, "shapes")
     except ArithmeticError as exc:
+        if proof is None:
+            try:
+                expected, answer = problem.sides()
+                proof = _symbolic_zero(answer - expected, thorough=True)
+            except (TypeError, ValueError, SymdlError, sp.ShapeError, AttributeError):
+                proof = None
         if proof:
             return Verdict("equivalent", f"proved by {proof}; no numeric point could be evaluated ({exc})",
                            method=f"symbolic ({proof})")

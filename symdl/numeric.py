@@ -142,7 +142,8 @@ def compile_numeric(exprs, symbols):
     leftover = set().union(*(e.free_symbols for e in renamed)) - set(safe)
     if leftover:
         raise ValueError(f"unbound symbols {sorted(map(str, leftover))}")
-    return sp.lambdify(safe, renamed, modules=[NUMPY_IMPLEMENTATIONS, "numpy"], cse=True)
+    # docstring_limit=0: printing the expression for the docstring is a third of the build time.
+    return sp.lambdify(safe, renamed, modules=[NUMPY_IMPLEMENTATIONS, "numpy"], cse=True, docstring_limit=0)
 
 
 def hazards(expr) -> tuple[list, list]:
@@ -201,12 +202,12 @@ class PointSampler:
         undefined where the expected result is defined is what a domain check looks for.
         """
         for _ in range(self.max_tries):
-            point = self._random()
-            if self._is_safe(function, offset, offset if defined is None else defined, point):
+            point = self.random_point()
+            if self.is_safe(function, offset, offset if defined is None else defined, point):
                 return point
         raise ArithmeticError(f"no point clear of singularities found in {self.max_tries} draws (seed {self.seed})")
 
-    def _random(self) -> np.ndarray:
+    def random_point(self) -> np.ndarray:
         values = self.rng.normal(0.0, self.scale, size=len(self.symbols))
         for k, s in enumerate(self.symbols):
             if s.is_positive or s.is_nonnegative:
@@ -215,7 +216,8 @@ class PointSampler:
                 values[k] = float(self.rng.integers(1, 5))
         return values
 
-    def _is_safe(self, function, offset, defined, point) -> bool:
+    def is_safe(self, function, offset, defined, point) -> bool:
+        """Whether ``function`` (outputs, then this sampler's guards) is defined and clear of hazards."""
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

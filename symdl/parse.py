@@ -499,6 +499,9 @@ class _Reader:
         return expr, lhs, tolerance
 
     def _side_value(self, nodes: list):
+        # A number in braces or parentheses, {0.73} or \left(0.73\right), is still a written decimal.
+        while len(nodes) == 1 and isinstance(nodes[0], Group) and nodes[0].kind in ("brace", "paren"):
+            nodes = nodes[0].children
         number = _plain_number(nodes)
         if number is not None:
             return number

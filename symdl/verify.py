@@ -171,6 +171,34 @@ class Gradient:
         return results
 
 
+@dataclass(frozen=True)
+class Computed:
+    """The step's value equals what an independent computation gives (a NumPy convolution, a loop
+    that counts multiplications, an optimiser step written out by hand).
+
+    ``compute`` takes no arguments and returns a number or an array; the step's right side
+    (after definitions) must evaluate to the same values. ``label`` names the method.
+    """
+
+    compute: object
+    method: str = "independent computation"
+    tolerance: float = TOLERANCE
+
+    def run(self, label, lhs, rhs, derivation, seed) -> list[CheckResult]:
+        claimed = substitute_definitions(sp.sympify(rhs), derivation.definitions)
+        claimed = claimed.doit() if hasattr(claimed, "doit") else claimed
+        try:
+            got = np.asarray([float(v) for v in _as_list(sp.ImmutableMatrix(claimed) if getattr(claimed, "is_Matrix", False)
+                                                           else claimed)], dtype=float)
+        except TypeError as exc:
+            return [CheckResult(label, self.method, float("inf"), 1, seed, False, f"the result is not numeric: {exc}")]
+        want = np.asarray(self.compute(), dtype=float).ravel()
+        error = relative_error(got, want)
+        ok = error <= self.tolerance
+        return [CheckResult(label, self.method, error, 1, seed, ok,
+                            "" if ok else f"symbolic {got.tolist()[:8]} vs computed {want.tolist()[:8]}")]
+
+
 def _resolve(indices, sizes) -> dict:
     """Index ranges given as a size symbol or number become concrete ``range``s (1-based)."""
     resolved = {}

@@ -90,10 +90,16 @@ def decide(problem: Problem, *, tolerance=None, mode="value", wrt=None, rtol=Non
         return compare_objective(problem, names, seed=seed)
     if mode != "value":
         return error(f"unknown mode {mode!r}; use value or objective")
-    number = compare_numbers(problem.expected, problem.answer, tolerance, rtol)
-    if number is not None:
-        return number
-    return compare(problem, rtol=rtol, seed=seed)
+    try:
+        number = compare_numbers(problem.expected, problem.answer, tolerance, rtol)
+        if number is not None:
+            return number
+        return compare(problem, rtol=rtol, seed=seed)
+    except SymdlError as exc:
+        return error(str(exc))
+    except (ValueError, TypeError, AttributeError, NotImplementedError, IndexError, KeyError, sp.ShapeError) as exc:
+        # SymPy raises these on expressions it cannot instantiate; the caller gets a verdict, not a traceback.
+        return error(f"could not check: {type(exc).__name__}: {exc}")
 
 
 # --- answers to a derivation -----------------------------------------------------------------

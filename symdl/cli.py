@@ -88,8 +88,19 @@ def cmd_check(args) -> int:
             print(f"diagnosis: {result['diagnosis']}")
         if result.get("counterexample"):
             c = result["counterexample"]
-            print(f"counterexample: expected {c.get('expected')}, answer {c.get('answer')} at {c.get('point')}")
+            point = list((c.get("point") or {}).items())
+            shown = ", ".join(f"{k} = {v:.6g}" for k, v in point[:6]) + (f", … {len(point) - 6} more" if len(point) > 6 else "")
+            print(f"counterexample at {shown or 'no free symbols'}:")
+            print(f"  expected {_brief(c.get('expected'))}")
+            print(f"  answer   {_brief(c.get('answer'))}")
     return {"equivalent": 0, "not_equivalent": 1}.get(verdict, 2)
+
+
+def _brief(values) -> str:
+    if isinstance(values, list):
+        text = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values[:6])
+        return f"[{text}{', …' if len(values) > 6 else ''}]"
+    return f"{values:.6g}" if isinstance(values, float) else str(values)
 
 
 def cmd_grade(args) -> int:

@@ -413,7 +413,9 @@ def additive_term(problem: Problem) -> str | None:
         difference = difference.doit() if getattr(difference, "is_Matrix", False) else sp.expand(difference)
     except Exception:  # noqa: BLE001
         return None
-    if difference == 0 or sp.count_ops(difference) > max(12, sp.count_ops(expected)):
+    # Only a difference simpler than both sides reads as "a term": otherwise it merely restates them.
+    size = sp.count_ops(difference)
+    if difference == 0 or (size > 2 and size >= min(sp.count_ops(expected), sp.count_ops(answer))):
         return None
     return to_latex(difference)
 

@@ -116,6 +116,41 @@ class Graph:
 
         return self._define(name, Softmax(a.symbol), (a,), "softmax", backward)
 
+    def sum(self, name: str, a: Node) -> Node:
+        """The sum of every entry of ``a``, a 1×1 value."""
+        rows, cols = a.shape
+
+        def backward(delta):
+            return [(a, Contribution(sp.OneMatrix(rows, 1) * delta * sp.OneMatrix(1, cols),
+                                     "sum: every entry receives the upstream gradient"))]
+
+        return self._define(name, sp.OneMatrix(1, rows) * a.symbol * sp.OneMatrix(cols, 1), (a,), "sum", backward)
+
+    def squared_error(self, name: str, y: Node, target: Node) -> Node:
+        """The scalar loss ``½ (y − t)ᵀ (y − t)``."""
+        _require(y.shape == target.shape, f"{name}: prediction {y.shape} and target {target.shape} differ in shape")
+        residual = y.symbol - target.symbol
+
+        def backward(delta):
+            return [(y, Contribution(residual * delta, "squared error: the residual y - t")),
+                    (target, Contribution(-residual * delta, "squared error: minus the residual"))]
+
+        return self._define(name, sp.Rational(1, 2) * residual.T * residual, (y, target), "loss", backward)
+
+    def cross_entropy(self, name: str, p: Node, target: Node) -> Node:
+        """The scalar loss ``−tᵀ log p`` of probabilities ``p`` against a target distribution ``t``."""
+        _require(p.shape == target.shape, f"{name}: probabilities {p.shape} and target {target.shape} differ in shape")
+        u = sp.Dummy("u")
+        log_p = elementwise(sp.Lambda(u, sp.log(u)), p.symbol)
+        inverse_p = elementwise(sp.Lambda(u, 1 / u), p.symbol)
+
+        def backward(delta):
+            return [(p, Contribution(-sp.HadamardProduct(target.symbol, inverse_p) * delta,
+                                     "cross-entropy: minus the target divided by the probabilities")),
+                    (target, Contribution(-log_p * delta, "cross-entropy: minus the log-probabilities"))]
+
+        return self._define(name, -target.symbol.T * log_p, (p, target), "loss", backward)
+
     def _define(self, name, expr, parents, op, backward) -> Node:
         return self._add(Node(sp.MatrixSymbol(name, *expr.shape), expr, parents, op, backward))
 
@@ -188,6 +223,8 @@ _FORWARD_RULES = {
     "hadamard": "elementwise product",
     "activation": "elementwise activation",
     "softmax": "softmax",
+    "sum": "sum of the entries",
+    "loss": "scalar loss",
 }
 
 

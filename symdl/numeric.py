@@ -94,6 +94,9 @@ class Instantiation:
         symbols = expr.atoms(sp.MatrixSymbol)
         if symbols:
             expr = expr.xreplace({m: self.matrix(m) for m in symbols})
+        constants = expr.atoms(sp.OneMatrix, sp.Identity, sp.ZeroMatrix)
+        if constants:  # 1, I and 0 of concrete size as explicit matrices, so products of them evaluate
+            expr = expr.xreplace({c: sp.ImmutableMatrix(c.as_explicit()) for c in constants})
         # Undefined functions first: a Derivative of f(x_n, w) can only be evaluated once f is known.
         undefined = expr.atoms(AppliedUndef)
         if undefined:

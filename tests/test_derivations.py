@@ -51,3 +51,12 @@ def test_wrong_result_is_caught():
     transposed = d.results[target].T * 1  # the classic slip: x δᵀ instead of δ xᵀ
     results = check.run("wrong", None, transposed, d, 1)
     assert not any(r.passed for r in results)
+
+
+def test_derivation_renders_as_math_in_jupyter():
+    d = registry.build("residual-block", L=0)
+    latex = d._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
+    assert r"\odot" in latex and r"\boxed{" in latex and "&" in latex
+    markdown = d._repr_markdown_()
+    assert "$$" in markdown and d.title in markdown

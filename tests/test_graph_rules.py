@@ -87,3 +87,31 @@ def test_softmax_forward_is_the_softmax():
     p = Softmax(sp.MatrixSymbol("z", 3, 1)).xreplace({sp.MatrixSymbol("z", 3, 1): z}).doit()
     total = sum(sp.exp(v) for v in (1, 2, 3))
     assert sp.simplify(p[0] - sp.exp(1) / total) == 0 and p.shape == (3, 1)
+
+
+@_settings
+@given(rows=sizes, cols=sizes, seed=st.integers(0, 2**32 - 1))
+def test_sum_rule(rows, cols, seed):
+    g = Graph()
+    a = g.input("a", rows, cols)
+    out = g.sum("s", a)
+    _assert_all_pass(_verified(g, out, seed))
+
+
+@_settings
+@given(n=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_scalar_loss_rules(n, seed):
+    g = Graph()
+    w = g.input("W", n, n)
+    x = g.input("x", n)
+    t = g.input("t", n)
+    h = g.matmul("h", w, x)
+    y = g.activation("y", sigmoid, h)
+    loss = g.squared_error("L_{2}", y, t)
+    _assert_all_pass(_verified(g, loss, seed))
+    g2 = Graph()
+    z = g2.input("z", n + 1)
+    target = g2.input("t", n + 1)
+    p = g2.softmax("p", z)
+    ce = g2.cross_entropy("C", p, target)
+    _assert_all_pass(_verified(g2, ce, seed))

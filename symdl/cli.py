@@ -111,6 +111,10 @@ def cmd_grade(args) -> int:
     """
     from symdl.grade import grade, print_summary
 
+    if args.report:
+        from symdl.report import check_report_path
+
+        check_report_path(args.report)  # a bad report name fails before the grading, not after it
     progress, bar = None, None
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -129,6 +133,35 @@ def cmd_grade(args) -> int:
         if bar is not None:
             bar.stop()
     print_summary(summary)
+    if args.report:
+        from symdl.grade import read_records
+        from symdl.report import write_report
+
+        write_report(read_records(args.file), read_records(args.output), args.report)
+        print(f"report: {args.report}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Export derivations (or an assignment file) as LaTeX, Markdown, a Jupyter notebook or HTML.
+
+    Each derivation gets its statement, its steps with their rules, the boxed results, its figures
+    and a verification certificate. A derivation that fails verification is refused unless
+    --allow-unverified, and then marked. The format comes from --format or from OUT's suffix.
+    """
+    import shlex
+
+    from symdl.export import export, format_for
+
+    fmt = args.format or format_for(args.output)
+    command = ["symdl", "export", *args.sources] + (["--format", fmt] if fmt else [])
+    command += ["--fragment"] * args.fragment + ["--allow-unverified"] * args.allow_unverified
+    command += [f"--param={p}" for p in args.param or []]
+    written = export(args.sources, args.format, args.output, fragment=args.fragment,
+                     allow_unverified=args.allow_unverified, params=parse_assignments(args.param) or None,
+                     command=shlex.join(command))
+    extra = f" and {len(written) - 1} figure file(s)" if len(written) > 1 else ""
+    print(f"wrote {written[0]}{extra}")
     return 0
 
 
@@ -180,6 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
     grade.add_argument("--timeout", type=float, default=10.0, help="seconds per answer before it is stopped (default 10)")
     grade.add_argument("--resume", action="store_true", help="skip ids already in OUT and append the rest")
+    grade.add_argument("--report", metavar="PATH",
+                       help="also write a grading report: HTML (.html, self-contained) or Markdown (.md, chart beside it)")
+
+    export = command("export", cmd_export)
+    export.add_argument("sources", nargs="+", metavar="NAME",
+                        help="derivation names, assignment files (.toml) or built-in assignment names")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the document to write")
+    export.add_argument("--format", metavar="FMT", help="tex, md, ipynb or html (default: from OUT's suffix)")
+    export.add_argument("--fragment", action="store_true", help="write only the body, to \\input or include in notes")
+    export.add_argument("--allow-unverified", action="store_true",
+                        help="export a derivation whose checks fail, marked as unverified")
+    export.add_argument("--param", action="append", metavar="K=V", help="a parameter of the named derivations (repeatable)")
     return parser
 
 

@@ -103,9 +103,23 @@ def decide(problem: Problem, *, tolerance=None, mode="value", wrt=None, rtol=Non
 
 
 # --- answers to a derivation -----------------------------------------------------------------
+def _frozen(value):
+    """A parameter value as a hashable key: lists (shapes ``[3,3]``, matrices) become tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+def _thawed(value):
+    """The inverse of :func:`_frozen` for sequences: derivations get lists back, as parse_value gives them."""
+    return [_thawed(v) for v in value] if isinstance(value, tuple) else value
+
+
 @lru_cache(maxsize=64)
 def _derivation(name: str, params: tuple):
-    derivation = registry.build(name, **dict(params))
+    derivation = registry.build(name, **{k: _thawed(v) for k, v in params})
     context = Context(matrices=dict(derivation.matrices), indexed=dict(derivation.indexed))
     targets = {}
     for key in derivation.results:
@@ -148,7 +162,7 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
     ``\\frac{\\partial L}{\\partial y}``); they stand for their definitions.
     """
     try:
-        derivation, context, targets = _derivation(name, tuple(sorted((params or {}).items())))
+        derivation, context, targets = _derivation(name, tuple(sorted((k, _frozen(v)) for k, v in (params or {}).items())))
     except SymdlError as exc:
         return error(str(exc))
     parsed, failed = _read(answer, context, "answer")

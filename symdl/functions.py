@@ -6,6 +6,8 @@ simplifier can reason about it, evaluates at numbers, and prints in course notat
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -185,8 +187,15 @@ def _np_sigmoid(a):
     return np.where(a >= 0, 1 / (1 + np.exp(-np.abs(a))), np.exp(-np.abs(a)) / (1 + np.exp(-np.abs(a))))
 
 
+def _np_factorial(a):
+    """n! for real arguments, as Gamma(n + 1): lambdify's default (math.factorial) takes integers only,
+    and the checker evaluates an answer's M! at random real points."""
+    return np.vectorize(lambda v: math.gamma(v + 1.0), otypes=[float])(a)
+
+
 #: NumPy implementations handed to ``lambdify``; keys are the functions' SymPy names.
 NUMPY_IMPLEMENTATIONS = {
+    "factorial": _np_factorial,
     "sigmoid": _np_sigmoid,
     "sigmoid_prime": lambda a: _np_sigmoid(a) * (1 - _np_sigmoid(a)),
     "relu": lambda a: np.maximum(a, 0.0),

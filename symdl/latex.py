@@ -98,9 +98,10 @@ def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
     math only (Jupyter's ``_repr_latex_``); otherwise it is a document body with text.
     """
     rows = [step_to_latex(s) for s in derivation.steps]
-    results = [rf"{target} &= {to_latex(expr)}" for target, expr in derivation.results.items()]
+    results = [rf"{target} &= {_grouped(to_latex(expr))}" for target, expr in derivation.results.items()]
     if standalone_math:
-        body = r" \\ ".join(rows + [rf"\boxed{{{r.replace('&', '')}}}" for r in results])
+        boxed = [rf"\boxed{{{target} = {to_latex(expr)}}}" for target, expr in derivation.results.items()]
+        body = r" \\ ".join(rows + boxed)
         return r"\begin{aligned}" + body + r"\end{aligned}"
     lines = [rf"\subsection*{{{derivation.title}}}", "", _latex_text(derivation.statement), ""]
     if derivation.assumptions:
@@ -112,6 +113,11 @@ def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
         lines.append(" \\\\\n".join(rf"\Aboxed{{{r}}}" for r in results))
         lines += [r"\end{align*}"]
     return "\n".join(lines) + "\n"
+
+
+def _grouped(latex: str) -> str:
+    """A result in braces when it has its own ``&`` (a literal matrix): ``\\Aboxed`` splits at every bare ``&``."""
+    return "{" + latex + "}" if "&" in latex else latex
 
 
 def _latex_text(text: str) -> str:

@@ -14,6 +14,7 @@ _TEXT_NAMES = [
     (re.compile(r"\\frac\{\\partial (.+?)\}\{\\partial (.+)\}"), r"d\1/d\2"),
     (re.compile(r"\\(hat|bar|tilde)\{(.+?)\}"), r"\2_\1"),
     (re.compile(r"\\operatorname\{(.+?)\}"), r"\1"),
+    (re.compile(r"\\(?:text|mathrm)\{(.+?)\}"), r"\1"),
     (re.compile(r"\^\{(\([^{}]*\)|\[[^{}]*\])\}"), r"^\1"),
     (re.compile(r"_\{([^{}]*)\}"), r"_\1"),
     (re.compile(r"\^\{([^{}]*)\}"), r"^\1"),

@@ -12,17 +12,14 @@ Results (matrices; a 1-D result is a row): ``Y`` (2-D) or ``y`` (1-D) for the cr
 ``Y_{\text{conv}}`` / ``y_{\text{conv}}`` for the flipped convolution.
 """
 
-import re
 
 import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
-from sympy.core.symbol import Str
-from sympy.printing.str import StrPrinter
 
 from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
-from symdl.latex import DLLatexPrinter
+from symdl.shown import ORDERED, I, Shown
 
 NAME = "convolution"
 SUMMARY = "2-D cross-correlation by hand (edge filters), 1-D convolution vs cross-correlation, stride and padding"
@@ -33,59 +30,6 @@ PARAMS = {"image": SHEET_B5_IMAGE, "kernel": "vertical", "stride": 1, "padding":
 MODES = ("correlation", "convolution", "both")
 MAX_SIDE, MAX_LENGTH = 32, 256
 SHOWN_ENTRIES = {1: 8, 2: 4}  # entries worked out term by term (by dimension); the rest follow the pattern
-
-# --- worked arithmetic: printed as written, evaluated by doit() ----------------------------------
-class _WorkedPrinter(DLLatexPrinter):
-    """Terms in the order written, products with a visible dot, long integers grouped: 75{,}000{,}100."""
-
-    def __init__(self):
-        super().__init__({"order": "none", "mul_symbol": "dot"})
-
-    def _print_Integer(self, expr):
-        text = str(abs(int(expr)))
-        if len(text) > 4:
-            text = "{,}".join(text[max(0, i - 3): i] for i in range(len(text) % 3 or 3, len(text) + 1, 3))
-        return ("-" if expr < 0 else "") + text
-
-
-_ORDERED = _WorkedPrinter()
-_ORDERED_TEXT = StrPrinter({"order": "none"})
-
-
-def _text(value) -> str:
-    return re.sub(r"\*\*1(?![\d.])", "", _ORDERED_TEXT.doprint(value)).replace("ceiling(", "ceil(")
-
-
-class Shown(sp.Basic):
-    """A value shown as worked arithmetic, its terms in the order written; ``doit()`` gives the value."""
-
-    def __new__(cls, value, latex=None, text=None):
-        value = sp.sympify(value)
-        if not isinstance(latex, Str):
-            latex = Str(_ORDERED.doprint(value) if latex is None else latex)
-        if not isinstance(text, Str):
-            text = Str(_text(value) if text is None else text)
-        return sp.Basic.__new__(cls, value, latex, text)
-
-    def doit(self, **hints):
-        return self.args[0].doit(**hints)
-
-    def _latex(self, printer):
-        return self.args[1].name
-
-    def _symdl_text(self, printer):
-        return self.args[2].name
-
-    _sympystr = _symdl_text
-
-
-def worked(build):
-    with sp.evaluate(False):
-        return Shown(build())
-
-
-I = sp.Integer
-
 
 # --- parameters ----------------------------------------------------------------------------------
 
@@ -224,7 +168,7 @@ def _worked_entry(window, kernel):
 
 
 def _factor(v, latex=True) -> str:
-    printed = _ORDERED.doprint(_value(v)) if latex else str(_value(v))
+    printed = ORDERED.doprint(_value(v)) if latex else str(_value(v))
     if printed.startswith("-"):
         return rf"\left({printed}\right)" if latex else f"({printed})"
     return printed

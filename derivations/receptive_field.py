@@ -6,16 +6,13 @@ Results: ``r_{L}`` (the receptive field's side along one axis, e.g. ``r_{4}``: t
 ``N_{\text{pixels}}`` = r_L^2, the input pixels that one unit of the last layer sees.
 """
 
-import re
 
 import numpy as np
 import sympy as sp
-from sympy.core.symbol import Str
-from sympy.printing.str import StrPrinter
 
-from symdl import Computed, Derivation, Step
+from symdl import Derivation, Step
 from symdl.errors import ParameterError
-from symdl.latex import DLLatexPrinter
+from symdl.shown import Shown, worked, I, Counted
 
 NAME = "receptive-field"
 SUMMARY = "Receptive field of stacked convolutions and pools: r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = j_{l-1} s_l"
@@ -23,64 +20,6 @@ PARAMS = {"kernels": [3, 3, 3, 3], "strides": 1}
 
 MAX_LAYERS, MAX_KERNEL, MAX_STRIDE = 64, 256, 16
 MAX_FIELD = 2048  # the 2-D check back-propagates through an r x r image
-
-# --- worked arithmetic: printed as written, evaluated by doit() ----------------------------------
-class _WorkedPrinter(DLLatexPrinter):
-    """Terms in the order written, products with a visible dot, long integers grouped: 75{,}000{,}100."""
-
-    def __init__(self):
-        super().__init__({"order": "none", "mul_symbol": "dot"})
-
-    def _print_Integer(self, expr):
-        text = str(abs(int(expr)))
-        if len(text) > 4:
-            text = "{,}".join(text[max(0, i - 3): i] for i in range(len(text) % 3 or 3, len(text) + 1, 3))
-        return ("-" if expr < 0 else "") + text
-
-
-_ORDERED = _WorkedPrinter()
-_ORDERED_TEXT = StrPrinter({"order": "none"})
-
-
-def _text(value) -> str:
-    return re.sub(r"\*\*1(?![\d.])", "", _ORDERED_TEXT.doprint(value)).replace("ceiling(", "ceil(")
-
-
-class Shown(sp.Basic):
-    """A value shown as worked arithmetic, its terms in the order written; ``doit()`` gives the value."""
-
-    def __new__(cls, value, latex=None, text=None):
-        value = sp.sympify(value)
-        if not isinstance(latex, Str):
-            latex = Str(_ORDERED.doprint(value) if latex is None else latex)
-        if not isinstance(text, Str):
-            text = Str(_text(value) if text is None else text)
-        return sp.Basic.__new__(cls, value, latex, text)
-
-    def doit(self, **hints):
-        return self.args[0].doit(**hints)
-
-    def _latex(self, printer):
-        return self.args[1].name
-
-    def _symdl_text(self, printer):
-        return self.args[2].name
-
-    _sympystr = _symdl_text
-
-
-def worked(build):
-    with sp.evaluate(False):
-        return Shown(build())
-
-
-I = sp.Integer
-
-
-def Counted(compute, method="independent computation"):
-    """A check against an independent count: counts are integers, so they must agree exactly."""
-    return Computed(compute, method, tolerance=0.0)
-
 
 # --- parameters ----------------------------------------------------------------------------------
 

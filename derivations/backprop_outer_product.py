@@ -14,38 +14,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
-from sympy.core.symbol import Str
 
 from symdl import Computed, Derivation, Gradient, Identity, Step
 from symdl.errors import ParameterError
+from symdl.shown import I, Shown
 
 NAME = "backprop-outer-product"
 SUMMARY = "Delta^(2) := Delta^(2) + delta^(3) (a^(2))^T: index and matrix form, the outer product, mini-batch sum D A^T"
 PARAMS = {"deltas": [[1, -1], [2, 1]], "activations": [[1, 0, 2], [0, 3, 1]]}
 MAX_UNITS, MAX_BATCH = 6, 8
 
-I = sp.Integer
-
-
-class Shown(sp.Basic):
-    """A value with the LaTeX it is written as; ``doit()`` (run by every check) gives the value."""
-
-    def __new__(cls, value, latex, text=None):
-        value = sp.sympify(value)
-        latex = latex if isinstance(latex, Str) else Str(latex)
-        text = text if isinstance(text, Str) else Str(text if text is not None else latex.name)
-        return sp.Basic.__new__(cls, value, latex, text)
-
-    def doit(self, **hints):
-        return self.args[0].doit(**hints)
-
-    def _latex(self, printer):
-        return self.args[1].name
-
-    def _symdl_text(self, printer):
-        return self.args[2].name
-
-    _sympystr = _symdl_text
 
 
 @dataclass(frozen=True)

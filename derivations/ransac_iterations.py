@@ -19,6 +19,7 @@ from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
+from symdl.shown import I, Shown
 
 NAME = "ransac-iterations"
 SUMMARY = "RANSAC iterations N = ceil(log(1-p) / log(1-(1-e)^s)) for confidence p, outlier fraction e, sample size s"
@@ -26,7 +27,6 @@ PARAMS = {"s": 3, "e": 0.5, "p": 0.95}
 MAX_ITERATIONS = 10**6
 EXACT_UP_TO = 2000  # the direct loop runs in exact integers up to here, in floats beyond
 
-I = sp.Integer
 
 
 # --- parameters ----------------------------------------------------------------------------------
@@ -163,29 +163,6 @@ class AgainstLoop:
 
 
 # --- the derivation ------------------------------------------------------------------------------
-
-
-class Shown(sp.Basic):
-    """A value with the LaTeX it is written as (decimals as the sheet writes them); ``doit()`` gives the value."""
-
-    def __new__(cls, value, latex, text=None):
-        from sympy.core.symbol import Str
-
-        value = sp.sympify(value)
-        latex = latex if isinstance(latex, Str) else Str(latex)
-        text = text if isinstance(text, Str) else Str(text if text is not None else latex.name)
-        return sp.Basic.__new__(cls, value, latex, text)
-
-    def doit(self, **hints):
-        return self.args[0].doit(**hints)
-
-    def _latex(self, printer):
-        return self.args[1].name
-
-    def _symdl_text(self, printer):
-        return self.args[2].name
-
-    _sympystr = _symdl_text
 
 
 def _decimal(x: Fraction) -> str:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from sympy.core.symbol import Str
 
-from symdl import Computed, Derivation, Identity, Step, relu
+from symdl import Derivation, Identity, Step, relu
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
+from symdl.shown import Counted, I, Shown
 
 NAME = "weight-symmetries"
 SUMMARY = "ReLU scaling w -> gamma w, next layer -> w/gamma leaves the function unchanged; M! 2^M tanh symmetries"
@@ -32,33 +32,6 @@ PARAMS = {"M": None}
 EXAMPLE_M, MAX_M = 3, 5
 CHECK_D, CHECK_K, CHECK_POINTS = 2, 2, 16
 
-I = sp.Integer
-
-
-def Counted(compute, method="independent computation"):
-    """A check against an independent count: counts are integers, so they must agree exactly."""
-    return Computed(compute, method, tolerance=0.0)
-
-
-class Shown(sp.Basic):
-    """A value with the LaTeX it is written as; ``doit()`` (run by every check) gives the value."""
-
-    def __new__(cls, value, latex, text=None):
-        value = sp.sympify(value)
-        latex = latex if isinstance(latex, Str) else Str(latex)
-        text = text if isinstance(text, Str) else Str(text if text is not None else latex.name)
-        return sp.Basic.__new__(cls, value, latex, text)
-
-    def doit(self, **hints):
-        return self.args[0].doit(**hints)
-
-    def _latex(self, printer):
-        return self.args[1].name
-
-    def _symdl_text(self, printer):
-        return self.args[2].name
-
-    _sympystr = _symdl_text
 
 
 # --- the independent count: enumerate and compare functions --------------------------------------

@@ -11,6 +11,7 @@ from sympy.matrices.utilities import dotprodsimp
 from symdl import Derivation, Gradient, Identity, Step
 from symdl.numeric import Instantiation
 from symdl.params import positive_int
+from symdl.functions import scalar
 
 NAME = "gaussian-sse"
 SUMMARY = "y = f(x, w) + Gaussian noise: the NLL is E(w) plus terms free of w; ML estimates of sigma^2 and Sigma"
@@ -37,32 +38,6 @@ SPD = frozenset({Sigma.name})
 
 NLL_Y, NLL_y = r"-\ln p(\mathbf{Y} \mid \mathbf{X}, w, \Sigma)", r"-\ln p(\mathbf{y} \mid \mathbf{X}, w, \sigma^{2})"
 SIGMA2_ML, SIGMA_ML = r"\sigma^{2}_{\mathrm{ML}}", r"\Sigma_{\mathrm{ML}}"
-
-
-class scalar(sp.Function):
-    """A 1x1 matrix expression (a quadratic form) taken as the number it is; prints as the form."""
-
-    nargs = 1
-    is_commutative = True
-
-    @classmethod
-    def eval(cls, m):
-        if isinstance(m, sp.MatrixBase):
-            return m[0, 0]
-        return None
-
-    def _eval_derivative(self, s):
-        inner = self.args[0].doit()
-        return inner[0, 0].diff(s) if isinstance(inner, sp.MatrixBase) else scalar(inner.diff(s))
-
-    def _latex(self, printer, exp=None):
-        body = printer._print(self.args[0])
-        return rf"\left({body}\right)^{{{exp}}}" if exp else body
-
-    def _sympystr(self, printer):
-        return printer._print(self.args[0])
-
-    _symdl_text = _sympystr
 
 
 def at_observation(value) -> dict:

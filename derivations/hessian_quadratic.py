@@ -11,6 +11,7 @@ from symdl import Derivation, Gradient, Identity, Step
 from symdl.errors import ParameterError
 from symdl.numeric import Instantiation
 from symdl.params import positive_int
+from symdl.functions import scalar
 
 NAME = "hessian-quadratic"
 SUMMARY = "E(w) ~ E(w*) + 1/2 (w-w*)^T H (w-w*) = E(w*) + 1/2 sum lambda_i alpha_i^2: elliptic contours, H > 0"
@@ -27,28 +28,6 @@ lam = sp.IndexedBase(r"\lambda", positive=True)  # at a minimum; the general ide
 E_w, E_star = sp.Symbol("E(w)"), sp.Symbol("E(w^{*})")
 c = sp.Symbol("c", positive=True)
 VECTORS = {i: u_i, j: u_j}  # the eigenvector written with each index
-
-
-class scalar(sp.Function):
-    """A 1x1 matrix expression (a quadratic form) taken as the number it is; prints as the form."""
-
-    nargs = 1
-    is_commutative = True
-
-    @classmethod
-    def eval(cls, m):
-        if isinstance(m, sp.MatrixBase):
-            return m[0, 0]
-        return None
-
-    def _latex(self, printer, exp=None):
-        body = printer._print(self.args[0])
-        return rf"\left({body}\right)^{{{exp}}}" if exp else body
-
-    def _sympystr(self, printer):
-        return printer._print(self.args[0])
-
-    _symdl_text = _sympystr
 
 
 def form(x, middle=None, y=None):

@@ -151,6 +151,30 @@ class relu(sp.Function):
         return rf"{body}^{{{exp}}}" if exp else body
 
 
+class scalar(sp.Function):
+    """A 1x1 matrix expression (a quadratic form) taken as the number it is; prints as the form."""
+
+    nargs = 1
+    is_commutative = True
+
+    @classmethod
+    def eval(cls, m):
+        if isinstance(m, sp.MatrixBase):
+            return m[0, 0]
+        return None
+
+    def _eval_derivative(self, s):
+        inner = self.args[0].doit()
+        return inner[0, 0].diff(s) if isinstance(inner, sp.MatrixBase) else scalar(inner.diff(s))
+
+    def _latex(self, printer, exp=None):
+        body = printer._print(self.args[0])
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
+
+    def _sympystr(self, printer):
+        return printer._print(self.args[0])
+
+
 #: The activations symdl defines, by the name its graphs and printers use.
 ACTIVATIONS: dict[str, type[sp.Function]] = {
     "relu": relu,

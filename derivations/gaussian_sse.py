@@ -9,7 +9,7 @@ import sympy as sp
 from sympy.matrices.utilities import dotprodsimp
 
 from symdl import Derivation, Gradient, Identity, Step
-from symdl.numeric import Instantiation
+from symdl.numeric import Instantiation, evaluate_matrices
 from symdl.params import positive_int
 from symdl.functions import scalar
 
@@ -76,7 +76,6 @@ def explicit_matrices(expr, sizes: dict, spd=frozenset()):
     several times and simplify inside every product and inverse.
     """
     make = Instantiation(sizes=sizes)
-    done = {}
 
     def symmetric(m):
         size = int(m.shape[0])
@@ -87,39 +86,17 @@ def explicit_matrices(expr, sizes: dict, spd=frozenset()):
 
         return sp.ImmutableMatrix(size, size, entry)
 
-    def value(e):
-        if e in done:
-            return done[e]
+    def leaf(e):
         if isinstance(e, sp.MatrixSymbol):
-            result = symmetric(e) if e.name in spd else make.matrix(e)
-        elif isinstance(e, sp.Identity):
-            result = sp.ImmutableMatrix(sp.eye(int(e.shape[0])))
-        elif isinstance(e, sp.ZeroMatrix):
-            result = sp.ImmutableMatrix(sp.zeros(*map(int, e.shape)))
-        elif not e.args or isinstance(e, (sp.Symbol, sp.Indexed, sp.Number)):
-            result = e
-        else:
-            args = [value(a) for a in e.args]
-            if isinstance(e, sp.Transpose):
-                result = args[0].T
-            elif isinstance(e, sp.Inverse):
-                result = sp.ImmutableMatrix(args[0].adjugate() / args[0].det(method="berkowitz"))
-            elif isinstance(e, sp.Determinant):
-                result = args[0].det(method="berkowitz")
-            elif isinstance(e, sp.MatMul):
-                result = reduce(operator.mul, args)
-            elif isinstance(e, sp.MatAdd):
-                result = reduce(operator.add, args)
-            elif isinstance(e, scalar):
-                result = args[0][0, 0]
-            else:
-                result = e.func(*args)
-            result = sp.ImmutableMatrix(result) if isinstance(result, sp.MatrixBase) else result
-        done[e] = result
-        return result
+            return symmetric(e) if e.name in spd else make.matrix(e)
+        if isinstance(e, sp.Identity):
+            return sp.eye(int(e.shape[0]))
+        if isinstance(e, sp.ZeroMatrix):
+            return sp.zeros(*map(int, e.shape))
+        return None
 
     with dotprodsimp(False):
-        return value(expr.xreplace(sizes))
+        return evaluate_matrices(expr.xreplace(sizes), leaf)
 
 
 @dataclass(frozen=True)

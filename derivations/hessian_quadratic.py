@@ -9,7 +9,7 @@ import sympy as sp
 
 from symdl import Derivation, Gradient, Identity, Step
 from symdl.errors import ParameterError
-from symdl.numeric import Instantiation
+from symdl.numeric import Instantiation, evaluate_matrices
 from symdl.params import positive_int
 from symdl.functions import scalar
 
@@ -87,36 +87,17 @@ def explicit(expr, size: int, in_basis: bool = False):
     if in_basis:
         coordinates = [sp.Symbol(rf"\alpha[{k}]", real=True) for k in range(1, size + 1)]
         known[w.xreplace({D: size})] = make.matrix(w_star.xreplace({D: size})) + basis * sp.Matrix(coordinates)
-    done = {}
 
-    def value(e):
-        if e in done:
-            return done[e]
+    def leaf(e):
         if isinstance(e, sp.MatrixSymbol):
-            result = known[e] if e in known else make.matrix(e)
-        elif isinstance(e, sp.ZeroMatrix):
-            result = sp.ImmutableMatrix(sp.zeros(*map(int, e.shape)))
-        elif isinstance(e, sp.Indexed) and e.base == lam:
-            result = eigenvalues[int(e.indices[0]) - 1]
-        elif not e.args or isinstance(e, (sp.Symbol, sp.Indexed, sp.Number)):
-            result = e
-        else:
-            args = [value(a) for a in e.args]
-            if isinstance(e, sp.Transpose):
-                result = args[0].T
-            elif isinstance(e, sp.MatMul):
-                result = reduce(operator.mul, args)
-            elif isinstance(e, sp.MatAdd):
-                result = reduce(operator.add, args)
-            elif isinstance(e, scalar):
-                result = args[0][0, 0]
-            else:
-                result = e.func(*args)
-            result = sp.ImmutableMatrix(result) if isinstance(result, sp.MatrixBase) else result
-        done[e] = result
-        return result
+            return known[e] if e in known else make.matrix(e)
+        if isinstance(e, sp.ZeroMatrix):
+            return sp.zeros(*map(int, e.shape))
+        if isinstance(e, sp.Indexed) and e.base == lam:
+            return eigenvalues[int(e.indices[0]) - 1]
+        return None
 
-    return value(unroll(expr.xreplace({D: size}), size))
+    return evaluate_matrices(unroll(expr.xreplace({D: size}), size), leaf)
 
 
 @dataclass(frozen=True)

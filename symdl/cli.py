@@ -123,8 +123,10 @@ def cmd_grade(args) -> int:
         bar.start()
         task = bar.add_task("grade", total=None)
 
-        def progress(done, total):
+        def update(done, total):
             bar.update(task, completed=done, total=total)
+
+        progress = update
 
     try:
         summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,

@@ -66,10 +66,6 @@ class DLLatexPrinter(LatexPrinter):
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
 
-    def _print_Derivative(self, expr):
-        # Upright d for total derivatives of one variable, partial otherwise, as courses do.
-        return super()._print_Derivative(expr)
-
 
 _PRINTER = DLLatexPrinter()
 

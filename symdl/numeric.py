@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symdl.functions import NUMPY_IMPLEMENTATIONS, relu, sigmoid, step
+from symdl.functions import NUMPY_IMPLEMENTATIONS, relu, scalar, step
 
 #: Distance a random point keeps from kinks (ReLU at 0), poles and branch points.
 SAFE_MARGIN = 1e-3
@@ -111,6 +111,48 @@ class Instantiation:
             lambda e: sp.Symbol(f"{e.base.label}[{','.join(map(str, e.indices))}]", real=True),
         )
         return expr
+
+
+def evaluate_matrices(expr, leaf):
+    """A matrix expression evaluated bottom-up to explicit matrices, each subexpression once.
+
+    ``leaf(e)`` gives the explicit value of a leaf it knows (a matrix symbol, a constant) or
+    None. Inverses and determinants go by the adjugate and Berkowitz; SymPy's ``doit`` would
+    rebuild the tree several times and simplify inside every product.
+    """
+    import operator
+    from functools import reduce
+
+    done = {}
+
+    def value(e):
+        if e in done:
+            return done[e]
+        result = leaf(e)
+        if result is None:
+            if not e.args or isinstance(e, (sp.Symbol, sp.Indexed, sp.Number)):
+                result = e
+            else:
+                args = [value(a) for a in e.args]
+                if isinstance(e, sp.Transpose):
+                    result = args[0].T
+                elif isinstance(e, sp.Inverse):
+                    result = args[0].adjugate() / args[0].det(method="berkowitz")
+                elif isinstance(e, sp.Determinant):
+                    result = args[0].det(method="berkowitz")
+                elif isinstance(e, sp.MatMul):
+                    result = reduce(operator.mul, args)
+                elif isinstance(e, sp.MatAdd):
+                    result = reduce(operator.add, args)
+                elif isinstance(e, scalar):
+                    result = args[0][0, 0]
+                else:
+                    result = e.func(*args)
+        result = sp.ImmutableMatrix(result) if isinstance(result, sp.MatrixBase) else result
+        done[e] = result
+        return result
+
+    return value(expr)
 
 
 def expand_sums(expr):

@@ -75,6 +75,7 @@ from symdl._latex_quirks import (
     has_top_level, in_e_notation, is_digit, is_token, math_span, next_group, next_is, node_lists,
     read_number, split_top,
 )
+from symdl.calculus import deferred_derivative, needs_deferral
 from symdl.errors import ParseError, UnsupportedError
 from symdl.functions import derivative_of, elementwise, relu, sigmoid, sigmoid_prime, step
 
@@ -101,10 +102,14 @@ class Context:
     matrices: Mapping[str, tuple] = field(default_factory=dict)
     indexed: Mapping[str, int] = field(default_factory=dict)
     step_functions: frozenset[str] = frozenset()
+    # Names bound to given objects (a derivation's ``K`` is a positive integer, ``E(w)`` a quantity).
+    symbols: Mapping[str, sp.Basic] = field(default_factory=dict)
+    # False: undeclared capital letters read as non-commuting symbols (the probe for ``AB`` vs ``BA``).
+    commuting: bool = True
 
     def __hash__(self):
         return hash((frozenset(self.matrices.items()), frozenset(self.indexed.items()),
-                     frozenset(self.step_functions)))
+                     frozenset(self.step_functions), frozenset(self.symbols.items()), self.commuting))
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,32 @@ class DerivativeTarget:
 
 
 @dataclass(frozen=True)
+class Side:
+    r"""One side of an equation or chain ``s0 = s1 = ...``.
+
+    ``target`` is the :class:`DerivativeTarget` a side like ``\frac{\partial L}{\partial W}``
+    names (its ``value`` is then the symbol of that quantity); ``tolerance`` is the rounding a bare
+    decimal implies (half a unit in its last written digit), None for anything else.
+    """
+
+    value: sp.Basic
+    tolerance: sp.Rational | None
+    text: str
+    target: DerivativeTarget | None = None
+
+
+@dataclass(frozen=True)
 class Parsed:
+    """``expr``/``tolerance`` are the last side's, ``lhs`` the first side's reading when there are
+    several; ``sides`` holds every side in order and ``relations`` the relation written between
+    each pair (``=``, ``\approx``, ...)."""
+
     expr: sp.Basic
     lhs: DerivativeTarget | sp.Basic | None
     tolerance: sp.Rational | None
     source: str
+    sides: tuple = ()
+    relations: tuple = ()
 
 
 def parse(text: str, context: Context | None = None) -> Parsed:
@@ -173,7 +199,7 @@ def _parse_uncached(text: str, context: Context) -> Parsed:
     reader = _Reader(context)
     try:
         with _recursion_headroom():
-            expr, lhs, tolerance = reader.read(text)
+            sides, relations = reader.read(text)
     except (ParseError, UnsupportedError):
         raise
     except RecursionError:
@@ -185,7 +211,11 @@ def _parse_uncached(text: str, context: Context) -> Parsed:
     except Exception as error:  # never let a library's exception escape as a traceback
         raise ParseError(f"could not read this ({type(error).__name__}: {error})",
                          reader.column) from None
-    return Parsed(expr=expr, lhs=lhs, tolerance=tolerance, source=text)
+    lhs = None
+    if len(sides) > 1:
+        lhs = sides[0].target if sides[0].target is not None else sides[0].value
+    return Parsed(expr=sides[-1].value, lhs=lhs, tolerance=sides[-1].tolerance, source=text,
+                  sides=tuple(sides), relations=tuple(relations))
 
 
 class _recursion_headroom:
@@ -491,12 +521,17 @@ class _Reader:
         if not nodes:
             raise ParseError("empty input", start + 1)
         self._collect_index_facts(nodes)
-        sides = _split_equation(nodes)
-        expr, tolerance = self._side_value(sides[-1])
-        for middle in sides[1:-1]:
-            self._side_value(middle)
-        lhs = self._left_side(sides[0]) if len(sides) > 1 else None
-        return expr, lhs, tolerance
+        parts, separators = _split_equation(nodes)
+        texts = _side_texts(text, (start, end), separators)
+        sides = []
+        for number, (part, source) in enumerate(zip(parts, texts)):
+            target = self._left_side(part) if number == 0 and len(parts) > 1 else None
+            if target is not None:
+                value, tolerance = self._named_derivative_value(target), None
+            else:
+                value, tolerance = self._side_value(part)
+            sides.append(Side(value, tolerance, source, target))
+        return sides, [_relation_name(node) for node in separators]
 
     def _side_value(self, nodes: list):
         # A number in braces or parentheses, {0.73} or \left(0.73\right), is still a written decimal.
@@ -507,13 +542,22 @@ class _Reader:
             return number
         return self.value(nodes), None
 
-    def _left_side(self, nodes: list):
+    def _left_side(self, nodes: list) -> DerivativeTarget | None:
+        r"""The derivative a left side like ``\frac{\partial L}{\partial W}`` names, or None."""
         if len(nodes) == 3 and is_token(nodes[0], *FRACTIONS):
             derivative = self._derivative_parts(nodes, 0)
             if derivative and derivative.named and derivative.order == 1:  # one wrt, once
                 wrt = self.name_object(derivative.wrt[0][0])
                 return DerivativeTarget(of=derivative.named.canonical(), wrt=wrt)
-        return self.value(nodes)
+        return None
+
+    def _named_derivative_value(self, target: DerivativeTarget):
+        name = target.latex()
+        if name in self.context.symbols:
+            return self.context.symbols[name]
+        if name in self.context.matrices:
+            return sp.MatrixSymbol(name, *self.context.matrices[name])
+        return sp.Symbol(name, real=True)
 
     # -- index facts, gathered before reading so that every occurrence of a name agrees
 
@@ -848,18 +892,27 @@ class _Reader:
         matrices = self.context.matrices
         if full in matrices:
             return sp.MatrixSymbol(full, *matrices[full])  # shapes: ints or SymPy symbols
+        if full in self.sum_indices:
+            return sp.Symbol(full, integer=True)
+        bound = self.context.symbols.get(full)
+        if bound is not None and not isinstance(bound, sp.IndexedBase):
+            return bound
         if name.sub is not None:
             head = name.head
             arity = self.context.indexed.get(head) or self.auto_indexed.get(head)
             if arity:
                 indices = self._indices(name.sub, arity, head, name.col)
-                return sp.Indexed(sp.IndexedBase(head), *indices)
+                base = self.context.symbols.get(head)
+                base = base if isinstance(base, sp.IndexedBase) else sp.IndexedBase(head)
+                return sp.Indexed(base, *indices)
             if head in matrices:
                 return self._matrix_entry(head, name, name.col)
         if full in self.index_letters:
             return sp.Symbol(full, integer=True)
         if full == r"\pi":
             return sp.pi
+        if not self.context.commuting and _is_capital(name.base):
+            return sp.Symbol(full, commutative=False)
         return sp.Symbol(full, real=True)
 
     def _indices(self, sub: list, arity: int, head: str, col: int) -> list:
@@ -1027,12 +1080,17 @@ class _Reader:
             raise UnsupportedError(f"more than {MAX_DERIVATIVES} derivative operators")
         variables = []
         for name, times in derivative.wrt:
-            variables.extend([self.name_object(name)] * times)
+            variable = self.name_object(name)
+            variables.extend([_transpose(variable) if name.transposed else variable] * times)
         result = value
         for variable in variables:
+            if needs_deferral(result, variable):
+                # Never SymPy's matrix calculus (silent zeros): taken entry by entry once concrete.
+                result = deferred_derivative(result, variable)
+                continue
             try:
                 result = sp.diff(result, variable)
-            except Exception as error:  # SymPy's matrix calculus fails in many ways
+            except Exception as error:  # noqa: BLE001 - SymPy fails in many ways on odd input
                 raise UnsupportedError(f"cannot differentiate this with respect to "
                                        f"{canonical_name(variable)} (column {col})") from error
             _check_size(result, "the derivative is too large")
@@ -1209,6 +1267,11 @@ class _Derivative:
 # reading helpers (pure)
 
 
+def _is_capital(base: str) -> bool:
+    """A capital Latin or Greek letter: what may stand for a matrix when no shape is declared."""
+    return (len(base) == 1 and base.isupper()) or (base.startswith("\\") and base[1:2].isupper())
+
+
 def _letters_in(nodes: list) -> set[str]:
     letters = set()
     for node_list in node_lists(nodes):
@@ -1249,11 +1312,32 @@ def _split_equation(nodes: list) -> list[list]:
         if is_token(node, *RELATIONS, "<", ">"):
             raise UnsupportedError(f"an inequality is not a value (column {node.col})")
     sides = split_top(nodes, *EQUALS)
-    for side, node in zip(sides, [n for n in nodes if is_token(n, *EQUALS)] + [None]):
+    separators = [n for n in nodes if is_token(n, *EQUALS)]
+    for side, node in zip(sides, separators + [None]):
         if not side:
             col = node.col if node is not None else (nodes[-1].col if nodes else 1)
             raise ParseError("one side of the equation is empty", col)
-    return sides
+    return sides, _top_level(nodes, separators)
+
+
+def _top_level(nodes: list, candidates: list) -> list:
+    """The candidates that stand at the top level of ``nodes`` (not inside a group)."""
+    ids = {id(node) for node in nodes}
+    return [node for node in candidates if id(node) in ids]
+
+
+def _relation_name(node) -> str:
+    return "=" if node.value in ("=", r"\coloneqq") else node.value
+
+
+def _side_texts(text: str, span: tuple, separators: list) -> list[str]:
+    """The source text of each side, cut at the relation tokens (columns are 1-based)."""
+    cuts, start = [], span[0]
+    for node in separators:
+        cuts.append(text[start:node.col - 1].strip())
+        start = node.col - 1 + len(node.value)
+    cuts.append(text[start:span[1]].strip())
+    return cuts
 
 
 def _split_terms(nodes: list) -> list[list]:

@@ -321,7 +321,17 @@ def test_a_chain_of_equalities_answers_with_its_last_side():
 
 
 def test_parsed_keeps_its_source():
-    assert parse("$x^2$") == Parsed(expr=x ** 2, lhs=None, tolerance=None, source="$x^2$")
+    parsed = parse("$x^2$")
+    assert (parsed.expr, parsed.lhs, parsed.tolerance, parsed.source) == (x ** 2, None, None, "$x^2$")
+    assert [side.text for side in parsed.sides] == ["x^2"]
+
+
+def test_every_side_of_a_chain_is_kept_with_its_relation():
+    parsed = parse(r"$\frac{dL}{dw} = 2(w - 1) \approx 0.5$")
+    assert [side.text for side in parsed.sides] == [r"\frac{dL}{dw}", "2(w - 1)", "0.5"]
+    assert parsed.relations == ("=", r"\approx")
+    assert parsed.sides[0].target == DerivativeTarget(of="L", wrt=w)
+    assert parsed.sides[1].value == 2 * (w - 1) and parsed.sides[2].tolerance == sp.Rational(1, 20)
 
 
 # -- the naming convention, seen from other modules

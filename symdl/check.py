@@ -1,7 +1,15 @@
-"""Checking a LaTeX answer: against an expected LaTeX result, or against a derivation's result.
+r"""Checking a LaTeX answer: against an expected LaTeX result, or against a derivation's result.
 
-This is the library entry point of the checker: parse both sides in the course dialect, bind
-the answer's symbols to what they mean, and hand the expressions to :mod:`symdl.equivalence`.
+The library entry point of the checker. It parses both sides in the course dialect, binds the
+answer's names to what they mean (a derivation's ``K`` is its positive integer, ``W^{(1)}`` its
+matrix), and decides every claim the answer makes with :mod:`symdl.decide`:
+
+- ``s_0 = s_1 = … = s_k``: every relation is a claim, and the first failing one is reported;
+- the left side ``s_0`` must name the target (derivation mode) or equal the expected value
+  (expected mode; an expected equation ``x = 2`` names its target ``x``);
+- a last side that only restates the target (``\tanh(a) = \tanh(a)``) answers nothing;
+- undeclared capitals commute as scalars, so when a verdict depends on that (``AB`` against
+  ``BA``) it is "undecided" until their shapes are declared.
 """
 
 from __future__ import annotations
@@ -14,19 +22,12 @@ from functools import lru_cache
 import sympy as sp
 
 from symdl import registry
-from symdl.equivalence import (
-    DEFAULT_SEED,
-    Problem,
-    Verdict,
-    compare,
-    compare_numbers,
-    compare_objective,
-    error,
-)
+from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.errors import ParameterError, ParseError, SymdlError, UnsupportedError
-from symdl.parse import Context, DerivativeTarget, parse, unknown_bound
+from symdl.parse import Context, DerivativeTarget, Parsed, parse, unknown_bound
 
 _SHAPE_ITEM = re.compile(r"^\s*([^=]+?)\s*=\s*(\d+)\s*[x×]\s*(\d+)\s*$")
+METHOD_STRENGTH = ("proved", "number", "exact points", "high-precision points", "relative tolerance")
 
 
 def parse_shapes(shapes) -> dict:
@@ -61,13 +62,116 @@ def _read(text, context, which: str):
         return None, error(f"{which}: parse_error: nested too deeply")
 
 
+# --- claims ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Claim:
+    """One relation the answer asserts: ``left`` equals ``right`` (``right`` may be a rounded decimal)."""
+
+    expected: sp.Basic
+    answer: sp.Basic
+    tolerance: object
+    label: str
+
+
+def _claims_of_chain(parsed: Parsed, first_value) -> list[Claim]:
+    """The relations s_{i-1} = s_i of a chain, with s_0 read as ``first_value``."""
+    claims = []
+    values = [first_value] + [side.value for side in parsed.sides[1:]]
+    for n in range(1, len(parsed.sides)):
+        before, after = parsed.sides[n - 1], parsed.sides[n]
+        left, right = values[n - 1], values[n]
+        tolerance = after.tolerance
+        if tolerance is None and before.tolerance is not None and n - 1 > 0:
+            left, right, tolerance = right, left, before.tolerance  # "0.66 = \frac{e}{e+1}": the decimal is the answer
+        relation = parsed.relations[n - 1] if n - 1 < len(parsed.relations) else "="
+        claims.append(Claim(left, right, tolerance,
+                            f"the claim {_brief(before.text)} {_relation_text(relation)} {_brief(after.text)}"))
+    return claims
+
+
+def _relation_text(relation: str) -> str:
+    return {"=": "=", r"\approx": "≈", r"\equiv": "≡"}.get(relation, relation)
+
+
+def _brief(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _decide_claims(claims: list[Claim], problem_of, *, rtol, digits, seed) -> Verdict:
+    """Every claim in order; the first that fails (or cannot be decided) is the verdict."""
+    verdicts = []
+    for number, claim in enumerate(claims):
+        verdict = decide(problem_of(claim), tolerance=claim.tolerance, rtol=rtol, digits=digits, seed=seed)
+        if verdict.verdict != "equivalent":
+            if len(claims) > 1 and verdict.verdict in ("not_equivalent", "undecided"):
+                detail = f"{claim.label} fails: {verdict.detail}" if verdict.verdict == "not_equivalent" \
+                    else f"{claim.label} is undecided: {verdict.detail}"
+                verdict = dataclasses.replace(verdict, detail=detail)
+            return verdict
+        verdicts.append(verdict)
+    last = verdicts[-1]
+    if len(verdicts) == 1:
+        return last
+    weakest = max((v.method for v in verdicts), key=lambda m: METHOD_STRENGTH.index(m) if m in METHOD_STRENGTH else 0)
+    return dataclasses.replace(last, detail=f"every claim holds ({len(verdicts)} checked); last: {last.detail}",
+                               method=weakest)
+
+
+def decide(problem: Problem, *, tolerance=None, mode="value", wrt=None, rtol=None, digits=None,
+           seed=DEFAULT_SEED) -> Verdict:
+    """The verdict on one pair of expressions (value or objective mode)."""
+    from symdl.decide.compare import compare
+    from symdl.decide.numbers import compare_numbers
+    from symdl.decide.objective import compare_objective
+
+    try:
+        if mode == "objective":
+            names = [wrt] if isinstance(wrt, str) else list(wrt or [])
+            if not names:
+                return error("objective mode needs --wrt: the variables the objective is minimised over")
+            return compare_objective(problem, names, seed=seed)
+        if mode != "value":
+            return error(f"unknown mode {mode!r}; use value or objective")
+        number = compare_numbers(problem.expected, problem.answer, tolerance, rtol, digits)
+        if number is not None:
+            return number
+        return compare(problem, rtol=rtol, seed=seed)
+    except SymdlError as exc:
+        return error(str(exc))
+    except RecursionError:
+        return undecided("the expression is nested too deeply to evaluate")
+    except (ValueError, TypeError, AttributeError, NotImplementedError, IndexError, KeyError, sp.ShapeError) as exc:
+        # SymPy raises these on expressions it cannot handle; the caller gets a verdict, not a traceback.
+        return undecided(f"symdl could not evaluate this expression ({_reason(exc)})")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text[:120] if text and not text.startswith("(") else type(exc).__name__
+
+
+def _restates(final, target) -> bool:
+    """Whether the last side still contains the target: it shows nothing about it."""
+    if target is None or not isinstance(final, sp.Basic):
+        return False
+    try:
+        return final == target or (not target.is_Number and final.has(target))
+    except (TypeError, AttributeError):
+        return False
+
+
+# --- against an expected result --------------------------------------------------------------
+
 def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=None, rtol: float | None = None,
-          seed: int = DEFAULT_SEED) -> Verdict:
+          digits: int | None = None, seed: int = DEFAULT_SEED) -> Verdict:
     """Is ``answer`` (LaTeX) equal to ``expected`` (LaTeX)?
 
     ``mode="objective"`` accepts a positive multiple plus a term constant in ``wrt``.
-    ``shapes`` declares matrices (``{"W": (3, 4)}`` or ``["W=3x4"]``); ``rtol`` overrides the
-    rounding rule for decimal answers.
+    ``shapes`` declares matrices (``{"W": (3, 4)}`` or ``["W=3x4"]``); ``rtol`` replaces the
+    rounding rule for decimal answers; ``digits`` sets how many significant figures a rounded
+    answer needs (2 by default).
     """
     try:
         context = Context(matrices=parse_shapes(shapes))
@@ -79,30 +183,86 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
     ans, failed = _read(answer, context, "answer")
     if failed:
         return failed
-    return decide(Problem(exp.expr, ans.expr), tolerance=ans.tolerance, mode=mode, wrt=wrt, rtol=rtol, seed=seed)
-
-
-def decide(problem: Problem, *, tolerance=None, mode="value", wrt=None, rtol=None, seed=DEFAULT_SEED) -> Verdict:
+    target = exp.sides[0].value if len(exp.sides) > 1 else None
     if mode == "objective":
-        names = [wrt] if isinstance(wrt, str) else list(wrt or [])
-        if not names:
-            return error("objective mode needs --wrt: the variables the objective is minimised over")
-        return compare_objective(problem, names, seed=seed)
-    if mode != "value":
-        return error(f"unknown mode {mode!r}; use value or objective")
+        return decide(Problem(exp.expr, ans.expr), mode=mode, wrt=wrt, seed=seed)
+    if _restates(ans.expr, target) and not _restates(exp.expr, target):
+        return Verdict("not_equivalent", f"not an answer: the last side only restates {_brief(exp.sides[0].text)}",
+                       "restates the target")
+    claims = []
+    if len(ans.sides) > 1:
+        first = ans.sides[0]
+        if target is not None:
+            claims.append(Claim(target, first.value, None,
+                                f"the left side {_brief(first.text)} (the quantity asked for is {_brief(exp.sides[0].text)})"))
+        else:
+            claims.append(Claim(exp.expr, first.value, first.tolerance,
+                                f"the left side {_brief(first.text)} (it should equal the expected value)"))
+        claims += _claims_of_chain(ans, exp.expr)  # once the left side is right, it stands for the expected value
+    claims.append(Claim(exp.expr, ans.expr, ans.tolerance, "the answer"))
+    verdict = _decide_claims(claims, lambda claim: Problem(claim.expected, claim.answer), rtol=rtol, digits=digits,
+                             seed=seed)
+    if verdict.equivalent:
+        verdict = _commuting_probe(verdict, [expected, answer], context, claims) or verdict
+    return verdict
+
+
+# --- capitals that might be matrices ---------------------------------------------------------
+
+def _capitals(expr, context: Context) -> set:
+    names = set()
+    for symbol in getattr(expr, "free_symbols", ()):
+        name = getattr(symbol, "name", "")
+        base = name.lstrip("\\")[:1] if name.startswith("\\") else name[:1]
+        if base.isupper() and name not in context.matrices and name not in context.symbols \
+                and not symbol.is_integer:
+            names.add(name)
+    return names
+
+
+def _scalar_capitals(expr) -> set:
+    """Capitals the input itself shows to be numbers: added to a number, in an exponent or a bound."""
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Add) and any(arg.is_Number for arg in node.args):
+            found |= {s.name for s in node.free_symbols if isinstance(s, sp.Symbol) and s in node.args}
+        elif isinstance(node, sp.Pow) and not node.exp.is_Number:
+            found |= {s.name for s in node.exp.free_symbols}
+        elif isinstance(node, (sp.Sum, sp.Product)):
+            for _, *bounds in node.limits:
+                found |= {s.name for b in bounds for s in b.free_symbols}
+    return found
+
+
+def _commuting_probe(verdict: Verdict, texts: list, context: Context, claims) -> Verdict | None:
+    """"undecided" when the answer is right only because two undeclared capitals commute."""
+    exprs = [c.expected for c in claims] + [c.answer for c in claims]
+    capitals = set().union(*(_capitals(e, context) for e in exprs))
+    capitals -= set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    if len(capitals) < 2:
+        return None
+    scalars = {name: sp.Symbol(name, real=True) for name in
+               set().union(*(_capitals(e, context) for e in exprs)) - capitals}
+    probe = dataclasses.replace(context, commuting=False, symbols={**context.symbols, **scalars})
     try:
-        number = compare_numbers(problem.expected, problem.answer, tolerance, rtol)
-        if number is not None:
-            return number
-        return compare(problem, rtol=rtol, seed=seed)
-    except SymdlError as exc:
-        return error(str(exc))
-    except (ValueError, TypeError, AttributeError, NotImplementedError, IndexError, KeyError, sp.ShapeError) as exc:
-        # SymPy raises these on expressions it cannot instantiate; the caller gets a verdict, not a traceback.
-        return error(f"could not check: {type(exc).__name__}: {exc}")
+        sides = [parse(text, probe).sides for text in texts]
+    except SymdlError:
+        return None
+    values = [side.value for chain in sides for side in chain]
+    target = values[0]
+    for value in values[1:]:
+        try:
+            if sp.expand(value - target) != 0:
+                names = ", ".join(sorted(capitals))
+                return undecided(f"equal only if {names} commute; declare their shapes (e.g. --shape "
+                                 f"{sorted(capitals)[0]}=2x2)", verdict.method)
+        except Exception:  # noqa: BLE001 - SymPy's non-commutative algebra fails on odd input
+            return undecided(f"equal only if {', '.join(sorted(capitals))} commute as scalars; declare their shapes")
+    return None
 
 
 # --- answers to a derivation -----------------------------------------------------------------
+
 def _frozen(value):
     """A parameter value as a hashable key: lists (shapes ``[3,3]``, matrices) become tuples."""
     if isinstance(value, (list, tuple)):
@@ -117,10 +277,30 @@ def _thawed(value):
     return [_thawed(v) for v in value] if isinstance(value, tuple) else value
 
 
+def _named_objects(derivation) -> dict:
+    """The derivation's own symbols by name, so an answer's ``K`` or ``\\lambda_i`` means the same."""
+    found = {}
+    pools = list(derivation.results.values()) + list(derivation.definitions.values()) + list(derivation.definitions)
+    for step in derivation.steps:
+        pools += [step.lhs, step.rhs]
+    for expr in pools:
+        if not isinstance(expr, sp.Basic):
+            continue
+        for atom in expr.atoms(sp.Symbol, sp.Indexed):
+            if isinstance(atom, sp.Indexed):
+                found.setdefault(atom.base.label.name, atom.base)
+            elif not isinstance(atom, sp.Dummy):
+                found.setdefault(atom.name, atom)
+        if isinstance(expr, sp.IndexedBase):
+            found.setdefault(expr.label.name, expr)
+    return found
+
+
 @lru_cache(maxsize=64)
 def _derivation(name: str, params: tuple):
     derivation = registry.build(name, **{k: _thawed(v) for k, v in params})
-    context = Context(matrices=dict(derivation.matrices), indexed=dict(derivation.indexed))
+    context = Context(matrices=dict(derivation.matrices), indexed=dict(derivation.indexed),
+                      symbols=_named_objects(derivation))
     targets = {}
     for key in derivation.results:
         try:
@@ -155,7 +335,7 @@ def _bind(target, lhs) -> dict | None:
 
 
 def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol: float | None = None,
-                     seed: int = DEFAULT_SEED) -> Verdict:
+                     digits: int | None = None, seed: int = DEFAULT_SEED) -> Verdict:
     """Check an equation ``target = …`` against the named derivation's result for that target.
 
     The answer may use the derivation's intermediate quantities (``z^{(1)}``, ``h^{[2]}_k``,
@@ -168,50 +348,80 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
     parsed, failed = _read(answer, context, "answer")
     if failed:
         return failed
+    if not derivation.results:
+        return error(f"{name} has no result to check against")
+    bounds = {unknown_bound(i): end for i, end in derivation.index_ranges.items()}
     if parsed.lhs is None:
-        if not derivation.results:
-            return error(f"{name} has no result to check against")
         # A bare answer (``64``) answers the derivation's first result, its headline answer.
         key = next(iter(derivation.results))
-        problem = _problem(derivation, key, derivation.results[key], parsed.expr)
-        return decide(problem, tolerance=parsed.tolerance, rtol=rtol, seed=seed)
+        target = targets.get(key)
+        return _check_result(derivation, key, {}, parsed, bounds, target, rtol=rtol, digits=digits, seed=seed)
     for key, target in targets.items():
         assignment = _bind(target, parsed.lhs)
-        if assignment is None:
-            continue
-        expected = derivation.results[key]
-        # \sum_j without bounds runs over the derivation's range of j.
-        bounds = {unknown_bound(i): end for i, end in derivation.index_ranges.items()}
-        parsed = dataclasses.replace(parsed, expr=parsed.expr.xreplace(bounds))
-        problem = _problem(derivation, key, expected.xreplace(assignment), parsed.expr)
-        verdict = decide(problem, tolerance=parsed.tolerance, rtol=rtol, seed=seed)
-        if verdict.verdict == "not_equivalent" and isinstance(target, DerivativeTarget):
-            verdict = _wrong_index(derivation, key, target, assignment, parsed, verdict, seed) or verdict
-        return verdict
-    lhs = parsed.lhs.latex() if isinstance(parsed.lhs, DerivativeTarget) else str(parsed.lhs)
-    return error(f"{lhs} is not a result of {name}; it has: {'; '.join(derivation.results)}")
+        if assignment is not None:
+            verdict = _check_result(derivation, key, assignment, parsed, bounds, target, rtol=rtol, digits=digits,
+                                    seed=seed)
+            if verdict.verdict == "not_equivalent" and isinstance(target, DerivativeTarget):
+                verdict = _wrong_index(derivation, key, target, assignment, parsed, bounds, verdict, seed) or verdict
+            return verdict
+    definition = _definition_named(derivation, parsed.sides[0].value)
+    if definition is not None:
+        problem_of = _problem_maker(derivation, None, bounds)
+        claims = _claims_of_chain(parsed, definition)
+        return _decide_claims(claims, problem_of, rtol=rtol, digits=digits, seed=seed)
+    lhs = parsed.lhs.latex() if isinstance(parsed.lhs, DerivativeTarget) else _brief(parsed.sides[0].text)
+    return undecided(f"the left side {lhs} names no result of {name}; its results are: {'; '.join(derivation.results)}")
 
 
-def _problem(derivation, key, expected, answer) -> Problem:
+def _definition_named(derivation, value):
+    if isinstance(value, (sp.Symbol, sp.MatrixSymbol)) and value in derivation.definitions:
+        return derivation.definitions[value]
+    return None
+
+
+def _problem_maker(derivation, key, bounds):
     # Earlier results may be used by name (∂L/∂h^{(3)} inside ∂L/∂W^{(2)}), but not the target itself.
-    results_by_name = {sp.MatrixSymbol(k, *derivation.matrices[k]): v for k, v in derivation.results.items()
-                       if k in derivation.matrices and k != key}
-    return Problem(expected, answer, dict(derivation.definitions), dict(derivation.sizes),
-                   dict(derivation.index_ranges), aliases=results_by_name)
+    aliases = {sp.MatrixSymbol(k, *derivation.matrices[k]): v for k, v in derivation.results.items()
+               if k in derivation.matrices and k != key}
+
+    def make(claim: Claim) -> Problem:
+        return Problem(claim.expected, claim.answer.xreplace(bounds) if isinstance(claim.answer, sp.Basic)
+                       else claim.answer, dict(derivation.definitions), dict(derivation.sizes),
+                       dict(derivation.index_ranges), aliases=aliases)
+
+    return make
 
 
-def _wrong_index(derivation, key, target, assignment, parsed, verdict, seed) -> Verdict | None:
+def _target_value(target, parsed: Parsed):
+    if isinstance(target, DerivativeTarget):
+        return parsed.sides[0].value if parsed.sides and parsed.sides[0].target is not None else None
+    return target
+
+
+def _check_result(derivation, key, assignment, parsed: Parsed, bounds, target, *, rtol, digits, seed) -> Verdict:
+    expected = derivation.results[key].xreplace(assignment)
+    restated = _target_value(target, parsed) if parsed.lhs is not None else (
+        target if not isinstance(target, DerivativeTarget) else None)
+    if _restates(parsed.expr, restated) and not _restates(expected, restated):
+        return Verdict("not_equivalent", "not an answer: the last side only restates the target", "restates the target")
+    claims = _claims_of_chain(parsed, expected) if len(parsed.sides) > 1 else []
+    claims.append(Claim(expected, parsed.expr, parsed.tolerance, "the answer"))
+    return _decide_claims(claims, _problem_maker(derivation, key, bounds), rtol=rtol, digits=digits, seed=seed)
+
+
+def _wrong_index(derivation, key, target, assignment, parsed, bounds, verdict, seed) -> Verdict | None:
     """When the answer is the result for other index values, say which."""
     if not isinstance(target.wrt, sp.Indexed) or not all(getattr(v, "is_Integer", False) for v in assignment.values()):
         return None
     indices = list(target.wrt.indices)
     values = [assignment.get(i, i) for i in indices]
+    make = _problem_maker(derivation, key, bounds)
     for permuted in itertools.permutations(values):
         if list(permuted) == values:
             continue
         other = dict(zip(indices, permuted))
-        problem = _problem(derivation, key, derivation.results[key].xreplace(other), parsed.expr)
-        if decide(problem, tolerance=parsed.tolerance, seed=seed).equivalent:
+        claim = Claim(derivation.results[key].xreplace(other), parsed.expr, parsed.tolerance, "")
+        if decide(make(claim), tolerance=parsed.tolerance, seed=seed).equivalent:
             from symdl.latex import to_latex
 
             where = to_latex(target.wrt.xreplace(other))

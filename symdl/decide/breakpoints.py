@@ -1,0 +1,118 @@
+"""Points on both sides of every breakpoint: where ``\\max``, ``|x|``, steps, indicators and cases switch.
+
+Random points rarely land near a kink: ``\\operatorname{ReLU}(x)`` and ``\\min(\\max(0,x),6)`` agree
+everywhere below 6, ``\\mathbb{1}[x>0]`` and ``\\sigma(1000x)`` everywhere but near 0. So the
+switching quantities of both sides are found symbolically, their zeros along one variable located
+by a scan and bisection, and points placed just before and just after each zero.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symdl.decide.arith import CannotEvaluate, NotExact, Undefined, primal
+from symdl.decide.evaluate import Evaluator
+from symdl.decide.matrices import Mat, ShapeMismatch
+from symdl.decide.points import Point, dyadic
+from symdl.decide.precision import precise
+from symdl.functions import relu, step
+
+MAX_BREAKPOINTS = 6
+ROOTS_PER_BREAKPOINT = 2
+OFFSETS = (1e-6, 1e-3, 1e-1)  # relative distances from a zero, on each side
+GRID = sorted({sign * 10 ** (k / 2) for k in range(-12, 13) for sign in (1, -1)} | {0.0})
+
+
+def switches(expr) -> list:
+    """Scalar quantities whose sign change switches a branch somewhere in ``expr``."""
+    found = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (relu, step, sp.Abs, sp.sign, sp.Heaviside)):
+            found.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)):
+            args = node.args
+            found += [args[i] - args[j] for i in range(len(args)) for j in range(i + 1, len(args))]
+        elif isinstance(node, sp.Piecewise):
+            for _, condition in node.args:
+                for relation in _relations(condition):
+                    found.append(relation.lhs - relation.rhs)
+        elif isinstance(node, (sp.floor, sp.ceiling)):
+            found.append(sp.sin(sp.pi * node.args[0]))
+    return [g for g in found if isinstance(g, sp.Basic) and not getattr(g, "is_Matrix", False)]
+
+
+def _relations(condition):
+    if isinstance(condition, sp.core.relational.Relational):
+        return [condition]
+    if isinstance(condition, (sp.And, sp.Or, sp.Not)):
+        return [r for arg in condition.args for r in _relations(arg)]
+    return []
+
+
+def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
+    """Points just before and after the zeros of each switching quantity, along one of its symbols."""
+    quantities = []
+    for side in (problem.expected, problem.answer):
+        if isinstance(side, sp.Basic):
+            for g in switches(side):
+                if g not in quantities and g.free_symbols:
+                    quantities.append(g)
+    made = []
+    for g in quantities[:MAX_BREAKPOINTS]:
+        variable = _plain_variable(g)
+        if variable is None:
+            continue
+        for root in _zeros(g, variable, base, problem.meanings, seed)[:ROOTS_PER_BREAKPOINT]:
+            for offset in OFFSETS:
+                distance = offset * (1 + abs(root))
+                for value in (root - distance, root + distance):
+                    made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
+                                      {("s", variable.name): dyadic(value)}, base.spd))
+    return made
+
+
+def _plain_variable(g):
+    """A scalar symbol of ``g`` to move along (not a size, not an index)."""
+    candidates = sorted((s for s in g.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer),
+                        key=sp.default_sort_key)
+    return candidates[0] if candidates else None
+
+
+def _zeros(g, variable, base: Point, meanings, seed: int) -> list[float]:
+    """Zeros of ``g`` along ``variable`` (others at the base point): sign changes on a grid, bisected."""
+    kind = precise(30)
+
+    def value(t: float):
+        point = Point(base.seed, base.number, base.decades, dict(base.sizes), {("s", variable.name): dyadic(t)},
+                      base.spd)
+        try:
+            result = Evaluator(kind, point, meanings, seed=seed).value(g)
+        except (Undefined, CannotEvaluate, NotExact, ShapeMismatch, ArithmeticError, TypeError, ValueError):
+            return None
+        if isinstance(result, Mat):
+            return None
+        return float(primal(result))
+
+    grid = [(t, value(t)) for t in GRID]
+    zeros = []
+    for (t0, v0), (t1, v1) in zip(grid, grid[1:]):
+        if v0 is None or v1 is None:
+            continue
+        if v0 == 0:
+            zeros.append(t0)
+        elif (v0 < 0) != (v1 < 0) and v1 != 0:
+            zeros.append(_bisect(value, t0, t1, v0))
+    return zeros
+
+
+def _bisect(value, low: float, high: float, at_low: float) -> float:
+    for _ in range(60):
+        middle = (low + high) / 2
+        v = value(middle)
+        if v is None or v == 0:
+            return middle
+        if (v < 0) == (at_low < 0):
+            low, at_low = middle, v
+        else:
+            high = middle
+    return (low + high) / 2

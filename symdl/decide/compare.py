@@ -1,0 +1,294 @@
+"""The verdict on two expressions: proof first, then evidence at points that cover the domain.
+
+Evidence is gathered size set by size set (every size symbol takes at least three distinct values,
+one of them ≥ 6), at points whose magnitudes spread over several decades with both signs, plus
+points on both sides of every breakpoint (of ``\\max``, ``|x|``, steps, indicators, cases) found in
+either side. At each point both sides are evaluated exactly when they are rational functions of
+the point, otherwise at rising precision (:mod:`symdl.decide.precision`); free indices take every
+value of their range (or a sample with the diagonal). Nothing is compared with a tolerance.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
+from symdl.decide.breakpoints import breakpoint_points
+from symdl.decide.evaluate import Evaluator
+from symdl.decide.matrices import Mat, ShapeMismatch
+from symdl.decide.points import points, size_sets
+from symdl.decide.precision import DIFFERENT, EQUAL, UNSURE, judge, precise, start_digits
+from symdl.decide.prove import prove_equal
+from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
+
+POINTS_SCALAR = 10  # random points for a problem without sizes
+POINTS_PER_SIZE = 5
+POINTS_PER_SIZE_LARGE = 3  # when a side has many entries
+LARGE = 16
+MAX_ASSIGNMENTS = 9  # free-index values tried at one point
+
+
+@dataclass
+class Sample:
+    """One comparison: where, and the values of both sides there (entries, row by row)."""
+
+    where: dict
+    expected: list
+    answer: list
+    outcome: str
+    exact: bool
+
+
+@dataclass
+class Evidence:
+    samples: list = field(default_factory=list)
+    sizes_tried: int = 0
+    shapes: tuple | None = None  # (expected, answer) when they differ
+    undefined_answer: Sample | None = None
+    cannot: str | None = None
+    skipped: int = 0  # points where the expected value does not exist
+
+    @property
+    def different(self) -> Sample | None:
+        return next((s for s in self.samples if s.outcome == DIFFERENT), None)
+
+
+def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_SEED) -> Verdict:
+    """The verdict on one (expected, answer) pair of expressions."""
+    from symdl.decide.diagnose import diagnose
+
+    proof = prove_equal(problem.expected, problem.answer, problem.meanings) if rtol is None else None
+    if proof:
+        return Verdict("equivalent", f"proved ({proof})", method="proved")
+    evidence = gather(problem, seed, rtol)
+    if evidence.cannot:
+        return undecided(f"{evidence.cannot}; no verdict can be defended")
+    if evidence.shapes is not None:
+        return diagnose(problem, evidence, seed)
+    if evidence.undefined_answer is not None or evidence.different is not None:
+        return diagnose(problem, evidence, seed)
+    informative = [s for s in evidence.samples if s.outcome in (EQUAL, UNSURE)]
+    if not informative:
+        return undecided("no point was found where the expected value exists"
+                         f" ({evidence.skipped} tried)")
+    unsure = [s for s in informative if s.outcome == UNSURE]
+    if unsure:
+        return undecided(f"the two sides agree to every precision tried at {_where(unsure[0].where)}, but their "
+                         "difference does not shrink as the precision grows")
+    if rtol is not None:
+        return Verdict("equivalent", f"within relative tolerance {rtol:g} at {len(informative)} points",
+                       method="relative tolerance")
+    exact = all(s.exact for s in informative)
+    sizes = f" and {evidence.sizes_tried} sets of sizes" if evidence.sizes_tried > 1 else ""
+    method = "exact points" if exact else "high-precision points"
+    return Verdict("equivalent", f"equal at {len(informative)} points{sizes}"
+                   f" ({'exact rational arithmetic' if exact else 'no tolerance: the difference vanishes at every precision'})",
+                   method=method)
+
+
+# --- gathering evidence ----------------------------------------------------------------------
+
+def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
+    """Evidence size set by size set, until a difference shows or every point agrees."""
+    evidence = Evidence()
+    every = [problem.expected, problem.answer, *problem.meanings.values()]
+    for sizes in size_sets(size_symbols(*every), problem.sizes):
+        status = _gather_at(problem, sizes, seed, rtol, evidence)
+        if status == _STOP:
+            break
+        evidence.sizes_tried += status == _INFORMATIVE
+    return evidence
+
+
+_STOP, _SKIP_SIZES, _INFORMATIVE, _NOTHING = "stop", "skip sizes", "informative", "nothing"
+
+
+def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence) -> str:
+    assignments = _assignments(free_indices(problem.expected, problem.answer), problem.index_ranges, sizes)
+    base = points(seed, sizes, POINTS_PER_SIZE if sizes else POINTS_SCALAR, problem.spd)
+    extra = breakpoint_points(problem, base[0], seed)
+    start = start_digits(problem.expected, problem.answer)
+    informative, large = False, False
+    exactness = [True]
+    for n, point in enumerate(base + extra):
+        if large and POINTS_PER_SIZE_LARGE <= n < len(base):
+            continue
+        for assignment in assignments:
+            result = _sample(problem, point, assignment, start, rtol, exactness, seed, evidence)
+            if result in (_STOP, _SKIP_SIZES):
+                return result if result == _STOP else (_INFORMATIVE if informative else _NOTHING)
+            if result is None:
+                continue
+            evidence.samples.append(result)
+            informative = True
+            if result.outcome == DIFFERENT:
+                return _STOP
+            large = large or len(result.expected) > LARGE
+    return _INFORMATIVE if informative else _NOTHING
+
+
+def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
+    """Compare both sides at one point: a Sample, None (the point says nothing), or a status."""
+    where = {"point": point, "indices": assignment}
+
+    def values(kind):
+        bindings = {symbol: kind.number(Fraction(v)) for symbol, v in assignment.items()}
+        evaluator = Evaluator(kind, point, problem.meanings, bindings, seed=seed)
+        try:
+            e = evaluator.value(problem.expected)
+        except ShapeMismatch:
+            raise _ExpectedFails(_SKIP_SIZES) from None
+        except Undefined:
+            raise _ExpectedFails(None) from None
+        return e, evaluator.value(problem.answer)
+
+    try:
+        if exactness[0]:
+            try:
+                e, a = values(EXACT)
+            except NotExact:
+                exactness[0] = False
+            else:
+                shaped = _shaped(e, a, evidence)
+                if shaped is None:
+                    return _STOP
+                return Sample(where, *shaped, EQUAL if shaped[0] == shaped[1] else DIFFERENT, True)
+        e, a = values(precise(start))
+        shaped = _shaped(e, a, evidence)
+        if shaped is None:
+            return _STOP
+        if rtol is not None:
+            close = all(abs(y - x) <= rtol * abs(x) for x, y in zip(*shaped))
+            return Sample(where, *shaped, EQUAL if close else DIFFERENT, False)
+        outcome, _, last = judge(lambda kind: _entries(*values(kind)), start)
+        return Sample(where, last[0], last[1], outcome, False)
+    except _ExpectedFails as failure:
+        evidence.skipped += 1
+        return failure.args[0]
+    except Undefined:
+        evidence.undefined_answer = Sample(where, [], [], DIFFERENT, False)
+        return _STOP
+    except ShapeMismatch as exc:
+        evidence.shapes = ("?", str(exc))
+        return _STOP
+    except CannotEvaluate as exc:
+        evidence.cannot = str(exc)
+        return _STOP
+    except (RecursionError, OverflowError, ZeroDivisionError, ValueError, TypeError) as exc:
+        evidence.cannot = f"symdl could not evaluate this ({type(exc).__name__})"
+        return _STOP
+
+
+class _ExpectedFails(Exception):
+    """The expected value does not exist at this point (or at these sizes): not evidence."""
+
+
+def _shaped(e, a, evidence):
+    """The entries of both sides when their shapes agree; else record the mismatch."""
+    shape_e = e.shape if isinstance(e, Mat) else (1, 1)
+    shape_a = a.shape if isinstance(a, Mat) else (1, 1)
+    if shape_e != shape_a:
+        evidence.shapes = (shape_e, shape_a)
+        return None
+    return _entries(e, a)
+
+
+def _entries(e, a):
+    return (e.entries() if isinstance(e, Mat) else [e]), (a.entries() if isinstance(a, Mat) else [a])
+
+
+def _where(where: dict) -> str:
+    names = describe_point(where)
+    shown = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in list(names.items())[:4])
+    return shown or "a point"
+
+
+def describe_point(where: dict) -> dict:
+    """The values a point gave the symbols it was asked for, by their names (first 24)."""
+    point, indices = where["point"], where["indices"]
+    named = {str(k): int(v) for k, v in point.sizes.items()}
+    named.update({str(k): int(v) for k, v in indices.items()})
+    drawn = {**point._drawn, **point.fixed}
+    for key, value in drawn.items():
+        if key[0] == "s":
+            named[key[1]] = float(value)
+        elif key[0] == "e":
+            named[f"{key[1]}[{key[2]},{key[3]}]"] = float(value)
+        elif key[0] == "i":
+            named[f"{key[1]}[{','.join(map(str, key[2]))}]"] = float(value)
+        if len(named) >= 24:
+            break
+    return named
+
+
+# --- what varies -----------------------------------------------------------------------------
+
+def size_symbols(*exprs) -> set:
+    """Symbols that are sizes: matrix dimensions and the bounds of sums and products."""
+    found = set()
+    for expr in exprs:
+        if not isinstance(expr, sp.Basic):
+            continue
+        if isinstance(expr, sp.Lambda):
+            expr = expr.expr
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                for _, *bounds in node.limits:
+                    for bound in bounds:
+                        found |= {s for s in bound.free_symbols if s.is_integer}
+            elif isinstance(node, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
+                for dim in node.shape:
+                    found |= sp.sympify(dim).free_symbols
+    return found
+
+
+def free_indices(*exprs) -> list:
+    """Integer symbols used as indices and not bound by a sum: "for every index value"."""
+    found = set()
+    for expr in exprs:
+        if not isinstance(expr, sp.Basic):
+            continue
+        free = expr.free_symbols
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, sp.Indexed):
+                positions = node.indices
+            elif isinstance(node, MatrixElement):
+                positions = (node.i, node.j)
+            elif isinstance(node, sp.KroneckerDelta):
+                positions = node.args
+            else:
+                continue
+            for position in positions:
+                found |= {s for s in sp.sympify(position).free_symbols if s.is_integer and s in free}
+    return sorted(found - size_symbols(*exprs), key=str)
+
+
+def _assignments(indices, ranges: dict, sizes: dict) -> list[dict]:
+    if not indices:
+        return [{}]
+    spans = []
+    for index in indices:
+        top = ranges.get(index, 3)
+        top = int(sp.sympify(top).xreplace({k: sp.Integer(v) for k, v in sizes.items()})) \
+            if isinstance(top, sp.Basic) else int(top)
+        spans.append(range(1, max(top, 1) + 1))
+    combos = list(itertools.product(*spans))
+    if len(combos) > MAX_ASSIGNMENTS:
+        diagonal = [c for c in combos if len(set(c)) == 1][:2]
+        rest = [c for c in combos if c not in diagonal]
+        step = max(1, len(rest) // (MAX_ASSIGNMENTS - len(diagonal)))
+        combos = diagonal + rest[::step][:MAX_ASSIGNMENTS - len(diagonal)] + [combos[-1]]
+    return [dict(zip(indices, combo)) for combo in combos]
+
+
+def float_of(value) -> float:
+    value = primal(value)
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError):
+        return float("nan")

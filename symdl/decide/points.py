@@ -1,0 +1,122 @@
+"""Where a claim is tried: sizes for every size symbol, and points spread over the domain.
+
+Every value is a dyadic rational (exact in binary, so the exact and the high-precision evaluations
+see the same point) drawn from a seeded hash of its name, so both sides of a claim, and every
+process, draw the same value for the same symbol. Magnitudes spread over several decades with both
+signs; symbols declared positive or integer get such values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+#: Decades of spread for successive points: the first points near 1, later ones far out.
+DECADES = (0.3, 1.0, 2.0, 0.6, 3.0, 1.5, 4.0, 0.2, 2.5, 5.0, 1.0, 3.5)
+#: Values every size symbol takes across the size sets: three distinct values, one ≥ 6.
+SIZE_SETS = ((2, 3, 4, 5, 6, 7), (3, 5, 2, 4, 7, 6), (6, 7, 8, 9, 10, 11))
+
+
+def size_sets(size_symbols, given: dict) -> list[dict]:
+    """Concrete sizes to try: the given ones first, then sets where every size symbol takes a new,
+    distinct value (widths within a set unequal, one set ≥ 6)."""
+    symbols = sorted(size_symbols, key=str)
+    if not symbols:
+        return [dict(given)]
+    sets = []
+    if all(s in given for s in symbols):
+        sets.append({s: int(given[s]) for s in symbols})
+    for values in SIZE_SETS:
+        candidate = {s: values[n % len(values)] + 6 * (n // len(values)) for n, s in enumerate(symbols)}
+        if candidate not in sets:
+            sets.append(candidate)
+    return sets
+
+
+def _rng(*parts) -> random.Random:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "little"))
+
+
+def dyadic(value: float) -> Fraction:
+    """A float as the exact binary rational it is."""
+    return Fraction(value)
+
+
+def _kind(symbol) -> str:
+    assumptions = symbol.assumptions0 if hasattr(symbol, "assumptions0") else {}
+    if assumptions.get("integer"):
+        if assumptions.get("positive") or assumptions.get("nonnegative"):
+            return "positive integer"
+        return "integer"
+    if assumptions.get("positive") or assumptions.get("nonnegative"):
+        return "positive"
+    if assumptions.get("negative") or assumptions.get("nonpositive"):
+        return "negative"
+    return "real"
+
+
+@dataclass
+class Point:
+    """One point: lazily drawn values for every scalar, indexed entry and matrix entry it is asked for."""
+
+    seed: int
+    number: int
+    decades: float
+    sizes: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)  # values set on purpose: (kind, name) keys
+    spd: frozenset = frozenset()
+    _drawn: dict = field(default_factory=dict)
+
+    def scalar(self, symbol: sp.Symbol, name: str | None = None) -> Fraction:
+        """The value of a scalar symbol (``name``, when given, is the name it is drawn under)."""
+        if symbol in self.sizes:
+            return Fraction(int(self.sizes[symbol]))
+        return self._value(("s", name or symbol.name), _kind(symbol))
+
+    def indexed(self, name: str, indices: tuple, kind: str) -> Fraction:
+        return self._value(("i", name, indices), kind)
+
+    def matrix(self, name: str, rows: int, cols: int) -> list[list[Fraction]]:
+        key = ("m", name, rows, cols)
+        if key not in self._drawn:
+            entries = [[self._value(("e", name, i, j), "real") for j in range(cols)] for i in range(rows)]
+            if name in self.spd and rows == cols:
+                entries = _spd(entries)
+            self._drawn[key] = entries
+        return self._drawn[key]
+
+    def _value(self, key: tuple, kind: str) -> Fraction:
+        if key in self.fixed:
+            return self.fixed[key]
+        if key not in self._drawn:
+            self._drawn[key] = self._draw(key, kind)
+        return self._drawn[key]
+
+    def _draw(self, key: tuple, kind: str) -> Fraction:
+        rng = _rng(self.seed, self.number, *key)
+        if kind.endswith("integer"):
+            top = max(3, int(round(10 ** min(self.decades, 3.0) * 3)))
+            value = rng.randint(1, top)
+            return Fraction(value if kind == "positive integer" or rng.random() < 0.5 else -value)
+        magnitude = rng.uniform(0.5, 1.0) * 10 ** rng.uniform(-self.decades, self.decades)
+        if kind == "positive":
+            return dyadic(magnitude)
+        if kind == "negative":
+            return dyadic(-magnitude)
+        return dyadic(magnitude if rng.random() < 0.5 else -magnitude)
+
+
+def _spd(entries):
+    """A Aᵀ + n I: symmetric positive definite, from the drawn entries."""
+    n = len(entries)
+    return [[sum(entries[i][k] * entries[j][k] for k in range(n)) + (n if i == j else 0) for j in range(n)]
+            for i in range(n)]
+
+
+def points(seed: int, sizes: dict, count: int, spd=frozenset()) -> list[Point]:
+    return [Point(seed, k, DECADES[k % len(DECADES)], dict(sizes), spd=frozenset(spd)) for k in range(count)]

@@ -31,12 +31,6 @@ def factorial(argument):
     return sp.factorial(argument)
 
 
-def norm(value):
-    if not is_matrix(value):
-        return sp.Abs(value)
-    return sp.sqrt(sp.Trace(value.T * value)) if not isinstance(value, sp.MatrixBase) \
-        else sp.sqrt(sum(entry ** 2 for entry in value))
-
 def indicator_value(relation: str, difference):
     """𝟙[difference relation 0] from step, which is 0 at 0 (the convention of DL libraries)."""
     if relation == ">":
@@ -70,11 +64,12 @@ def apply_function(function, label: str, primes: int, arguments: list, col: int)
 
 
 def undefined(label: str, primes: int, arguments: list):
-    if any(is_matrix(argument) for argument in arguments):
-        raise UnsupportedError(f"{label} applied to a matrix is not supported")
+    """``f(x_n, w)``: an undefined function; of a vector (``E(w)``), a scalar function of it."""
     function = sp.Function(label)
     if primes == 0:
         return function(*arguments)
+    if any(is_matrix(argument) for argument in arguments):
+        raise UnsupportedError(f"{label}' of a matrix is not supported")
     if len(arguments) != 1 or primes > 2:
         raise UnsupportedError(f"{label} with {primes} primes is not supported")
     point = sp.Dummy("t")

@@ -15,11 +15,16 @@ import operator
 import sympy as sp
 
 from symdl.errors import ParseError, UnsupportedError
+from symdl.functions import scalar
 from symdl.parse.numbers import MAX_EXPONENT
 
 MAX_NUMBER_BITS = 100_000
 MAX_LITERAL_POWER_SIDE = 10
 MAX_LITERAL_POWER = 16
+
+# Determinants and inverses of literal matrices with symbols in them grow factorially.
+MAX_SYMBOLIC_LITERAL_SIDE = 4
+MAX_NUMERIC_LITERAL_SIDE = 10
 
 
 class Marker(sp.Symbol):
@@ -27,7 +32,42 @@ class Marker(sp.Symbol):
 
 
 TRANSPOSE = Marker("TRANSPOSE")
+INVERSE_TRANSPOSE = Marker("INVERSE_TRANSPOSE")
 HADAMARD = Marker("HADAMARD")
+
+
+class IdentityName(sp.Symbol):
+    r"""An undeclared ``I``, ``I_n``, ``\mathbf{I}`` or ``\mathbb{I}``: the identity matrix of the
+    size its neighbours need when it is added to, multiplied with or compared with a matrix;
+    the reader turns those left among scalars into plain symbols of the same name."""
+
+
+def identity_coefficient(value):
+    """c when ``value`` is c times an identity name (c free of it), else None."""
+    if isinstance(value, IdentityName):
+        return sp.S.One
+    if isinstance(value, sp.Mul):
+        names = [arg for arg in value.args if isinstance(arg, IdentityName)]
+        rest = [arg for arg in value.args if not isinstance(arg, IdentityName)]
+        if len(names) == 1 and not any(arg.has(IdentityName) for arg in rest):
+            return sp.Mul(*rest)
+    return None
+
+
+def identity_beside(value, size):
+    """``value`` as c times the size x size identity matrix when it is c·I, else ``value``."""
+    coefficient = identity_coefficient(value)
+    if coefficient is None:
+        return value
+    return matmul(coefficient, sp.Identity(size))
+
+
+def square_side(matrix, what: str):
+    rows, cols = matrix.shape
+    if provably_different(rows, cols):
+        raise UnsupportedError(f"shape mismatch: {what} a {shape_text(matrix)} matrix, which is "
+                               "not square")
+    return rows
 
 
 def is_matrix(value) -> bool:
@@ -35,8 +75,10 @@ def is_matrix(value) -> bool:
 
 
 def scalar_of(matrix):
-    """A 1x1 matrix is the scalar it holds."""
-    return matrix[0, 0]
+    """A 1x1 matrix is the scalar it holds (a product, x^T A x, as symdl.functions.scalar)."""
+    if isinstance(matrix, (sp.MatrixBase, sp.MatrixSymbol)):
+        return matrix[0, 0]
+    return scalar(matrix)
 
 
 def provably_different(a, b) -> bool:
@@ -48,8 +90,26 @@ def shape_text(value) -> str:
     return f"{rows}x{cols}"
 
 
+def check_literal(matrix, what: str) -> None:
+    """Refuse the determinant or inverse of a literal matrix too large to expand."""
+    if not isinstance(matrix, sp.MatrixBase):
+        return
+    numeric = all(entry.is_number for entry in matrix)
+    limit = MAX_NUMERIC_LITERAL_SIDE if numeric else MAX_SYMBOLIC_LITERAL_SIDE
+    if matrix.rows > limit:
+        raise UnsupportedError(f"the {what} of a literal matrix larger than {limit}x{limit} "
+                               "is not supported")
+
+
 def add(values: list):
     matrices = [value for value in values if is_matrix(value)]
+    if matrices and matrices[0].shape != (1, 1):
+        size = None
+        for index, value in enumerate(values):
+            if identity_coefficient(value) is not None:
+                size = size or square_side(matrices[0], "the identity added to")
+                values[index] = identity_beside(value, size)
+        matrices = [value for value in values if is_matrix(value)]
     scalars = [value for value in values if not is_matrix(value)]
     if not matrices:
         return sp.Add(*scalars)
@@ -116,6 +176,10 @@ def divide(numerator, denominator):
 def mul(a, b):
     if not (is_matrix(a) or is_matrix(b)):
         return a * b
+    if not is_matrix(a):
+        a = identity_beside(a, b.shape[0])
+    if not is_matrix(b):
+        b = identity_beside(b, a.shape[1])
     if is_matrix(a) and is_matrix(b):
         if a.shape == (1, 1) and b.shape[0] != 1:
             return matmul(scalar_of(a), b)
@@ -148,6 +212,11 @@ def flattened(args: list, kind) -> list:
 
 
 def hadamard(a, b):
+    what = "the identity multiplied elementwise with"
+    if is_matrix(a) and identity_coefficient(b) is not None:
+        b = identity_beside(b, square_side(a, what))
+    if is_matrix(b) and identity_coefficient(a) is not None:
+        a = identity_beside(a, square_side(b, what))
     if not (is_matrix(a) and is_matrix(b)):
         return mul(a, b)
     if any(provably_different(x, y) for x, y in zip(a.shape, b.shape)):
@@ -165,6 +234,8 @@ def transpose(value):
 def power(base, exponent):
     if exponent is TRANSPOSE:
         return transpose(base)
+    if exponent is INVERSE_TRANSPOSE:  # A^{-T} = (A^{-1})^T
+        return transpose(power(base, sp.Integer(-1)))
     if is_matrix(exponent):
         raise UnsupportedError("a matrix exponent is not supported")
     check_exponent(exponent)
@@ -195,6 +266,8 @@ def matrix_power(base, exponent):
         if isinstance(base, sp.MatrixBase):
             if abs(exponent) > MAX_LITERAL_POWER or rows > MAX_LITERAL_POWER_SIDE:
                 raise UnsupportedError("only small powers of small literal matrices are supported")
+            if exponent < 0:
+                check_literal(base, "inverse")
             try:
                 return base ** exponent
             except ValueError as error:  # a singular matrix to a negative power

@@ -7,16 +7,23 @@ import sympy as sp
 
 from symdl.errors import ParseError, UnsupportedError
 from symdl.functions import sigmoid, step
-from symdl.parse.apply import POINT, apply_function, indicator_value, softmax
+from symdl.parse.apply import POINT, apply, apply_function, indicator_value, softmax
 from symdl.parse.bind import TRANSPOSE, add, mul
 from symdl.parse.groups import (
     Group, argument_of, has_top_level, is_token, next_group, next_is, split_top,
 )
 from symdl.parse.library import Emitter
-from symdl.parse.names import NameRead, read_name, superscript_kind
+from symdl.parse.linalg import determinant_of, diagonal_of, trace_of
+from symdl.parse.names import NameRead, canonical_tex, read_name, superscript_kind
 from symdl.parse.vocabulary import (
-    FUNCTION_LETTERS, LIBRARY_FUNCTIONS, PLAIN_FUNCTION_LETTERS, RELATIONS,
+    BINARY_OPERATORS, EQUALS, FUNCTION_LETTERS, HADAMARD_COMMANDS, INVERSE_FUNCTIONS,
+    LIBRARY_FUNCTIONS, PLAIN_FUNCTION_LETTERS, RELATIONS,
 )
+
+MATRIX_FUNCTIONS = {"trace": trace_of, "determinant": determinant_of, "diagonal": diagonal_of}
+# Where a function's argument written without parentheses ends.
+ARGUMENT_ENDS = (frozenset(BINARY_OPERATORS) | HADAMARD_COMMANDS | frozenset(RELATIONS) | EQUALS
+                 | frozenset({",", ";", "&", "<", ">", "!", r"\\"}))
 
 
 class Calls:
@@ -27,6 +34,10 @@ class Calls:
         if name is None:
             raise ParseError("expected a name", nodes[index].col)
         following = name.end
+        quantity = self._named_quantity(name, nodes, following)
+        if quantity is not None:
+            out.value(quantity, name.col)
+            return following + 1
         function = self._called_function(name, nodes, following)
         if function is not None:
             label = name.word or name.without_primes().canonical()
@@ -38,6 +49,13 @@ class Calls:
         if name.power is not None:
             self._superscript_value(name.power, name.col, out)
         return following
+
+    def _named_quantity(self, name: NameRead, nodes: list, following: int):
+        r"""The object a context binds to an application like ``E(w^{*})`` or
+        ``p(\mathbf{y} \mid \mathbf{X}, w)``, compared in canonical form; else None."""
+        if not (self.symbols and next_group(nodes, following, "paren")):
+            return None
+        return self.symbols.get(name.canonical() + canonical_tex(nodes[following:following + 1]))
 
     def _called_function(self, name: NameRead, nodes: list, following: int):
         """The function a name applies when parentheses follow it, or None for a product."""
@@ -82,6 +100,11 @@ class Calls:
                 function = sp.Lambda(POINT, sp.log(POINT, self.value(base)))
             return self._apply_at(function, token.value, primes, power, nodes, following, out,
                                   token.col)
+        function, power_value = self._inverse_or_power(function, power, token.value)
+        if power is not None and power_value is None:  # \tanh^{-1} x: the inverse function
+            argument, following = self._loose_argument(nodes, following, token)
+            out.value(apply(function, self.value(argument)), token.col)
+            return following
         # No parentheses: the library reads the argument (\log x, \tanh^2 a).
         command = token.value
         if command == r"\log" and base is None:
@@ -91,8 +114,8 @@ class Calls:
             out.add("_{", token.col)
             out.value(self.value(base), token.col)
             out.add("}", token.col)
-        if power is not None:
-            self._emit_power(self._function_power(power, token.value), token.col, out)
+        if power_value is not None:
+            self._emit_power(power_value, token.col, out)
         return following
 
     def _function_suffix(self, nodes: list, index: int):
@@ -122,8 +145,58 @@ class Calls:
                                    f"or 1/{label}(...)")
         return value
 
+    def _inverse_or_power(self, function, power_nodes, label: str):
+        """(function, power): f^{-1} is the inverse function where f has a named one."""
+        if power_nodes is None:
+            return function, None
+        if function in INVERSE_FUNCTIONS and self.value(power_nodes) == -1:
+            return INVERSE_FUNCTIONS[function], None
+        return function, self._function_power(power_nodes, label)
+
+    def _loose_argument(self, nodes: list, index: int, token) -> tuple[list, int]:
+        r"""The argument of a function written without parentheses (``\det A``,
+        ``\operatorname{tr} A B``, ``\tanh^{-1} x``): the factors up to the next operator."""
+        end = index
+        while end < len(nodes) and not is_token(nodes[end], *ARGUMENT_ENDS):
+            end += 1
+        if end == index:
+            raise ParseError(f"{getattr(token, 'command', '') or token.value} needs an argument",
+                             token.col)
+        return nodes[index:end], end
+
+    def _matrix_function_at(self, word: str, nodes: list, index: int, out: Emitter,
+                            token) -> int:
+        r"""``\operatorname{tr}(A)``, ``\det A``, ``\operatorname{diag}(v)``, with or without
+        parentheses, and a power after the function (``\det^{2} A``)."""
+        function = MATRIX_FUNCTIONS[word]
+        primes, power, base, following = self._function_suffix(nodes, index)
+        if primes or base is not None:
+            raise ParseError(f"{word} takes no prime or subscript", token.col)
+        if next_group(nodes, following, "paren"):
+            arguments = self._arguments(nodes[following])
+            if len(arguments) != 1:
+                raise ParseError(f"{word} takes one argument, not {len(arguments)}", token.col)
+            value, following = function(arguments[0]), following + 1
+        else:
+            argument, following = self._loose_argument(nodes, following, token)
+            value = function(self.value(argument))
+        out.value(value, token.col)
+        if power is not None:
+            self._emit_power(self.value(power), token.col, out)
+        return following
+
+    def _kronecker(self, condition: list, sign):
+        r"""``\mathbb{1}[i=j]`` is the Kronecker delta (``[i \neq j]`` its complement)."""
+        cut = condition.index(sign)
+        left, right = condition[:cut], condition[cut + 1:]
+        if not left or not right:
+            raise ParseError("an indicator needs a value on each side of its comparison", sign.col)
+        delta = sp.KroneckerDelta(self._index_value(left), self._index_value(right))
+        return delta if sign.value == "=" else 1 - delta
+
     def _apply_at(self, function, label: str, primes: int, power, nodes: list, index: int,
                   out: Emitter, col: int) -> int:
+        function, power = self._inverse_or_power(function, power, label)
         arguments = self._arguments(nodes[index])
         index += 1
         if function == "softmax":
@@ -135,7 +208,7 @@ class Calls:
             value = apply_function(function, label, primes, arguments, col)
         out.value(value, col)
         if power is not None:
-            self._emit_power(self._function_power(power, label), col, out)
+            self._emit_power(power, col, out)
         return index
 
     def _emit_power(self, value, col: int, out: Emitter) -> None:
@@ -163,7 +236,20 @@ class Calls:
         out.value(self._indicator(condition, token.col), token.col)
         return following
 
+    def _condition_follows(self, nodes: list, index: int) -> bool:
+        r"""Does a condition (``[h>0]``, ``_{i=j}``) follow ``\mathbb{I}``? Else it is the identity."""
+        if next_is(nodes, index, "_"):
+            condition = argument_of(nodes, index + 1, nodes[index])
+        elif next_group(nodes, index, "bracket", "paren", "setbrace"):
+            condition = nodes[index].children
+        else:
+            return False
+        return any(is_token(node, *RELATIONS, "=", r"\neq", r"\ne") for node in condition)
+
     def _indicator(self, condition: list, col: int):
+        equality = [node for node in condition if is_token(node, "=", r"\neq", r"\ne")]
+        if len(equality) == 1 and not any(is_token(node, *RELATIONS) for node in condition):
+            return self._kronecker(condition, equality[0])
         relations = [node for node in condition
                      if is_token(node, *RELATIONS)]
         if len(relations) != 1:

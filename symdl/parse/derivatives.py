@@ -15,7 +15,7 @@ from symdl.parse.bind import transpose
 from symdl.parse.groups import Tok, argument_of, first_col, is_digit, is_token, next_is
 from symdl.parse.library import Emitter
 from symdl.parse.model import DerivativeTarget, canonical_name
-from symdl.parse.names import NameRead, read_name
+from symdl.parse.names import NameRead, is_transpose, read_name
 from symdl.parse.vocabulary import FRACTIONS
 
 MAX_DERIVATIVES = 10
@@ -30,10 +30,20 @@ class DerivativeParts:
     operand: list | None  # \frac{\partial f(x)}{\partial x}: what to differentiate
 
     def canonical_name(self) -> str:
+        r"""The name of the quantity; mixed partials in a canonical order (equal for smooth f):
+        ``\partial y \partial x`` and ``\partial x \partial y`` name one symbol."""
         order = f"^{{{self.order}}}" if self.order > 1 else ""
-        below = " ".join(rf"\partial {name.canonical()}" + (f"^{{{times}}}" if times > 1 else "")
-                         for name, times in self.wrt)
+        counts: dict[str, int] = {}
+        for name, times in self.wrt:
+            counts[name.canonical()] = counts.get(name.canonical(), 0) + times
+        below = " ".join(rf"\partial {name}" + (f"^{{{times}}}" if times > 1 else "")
+                         for name, times in sorted(counts.items()))
         return rf"\frac{{\partial{order} {self.named.canonical()}}}{{{below}}}"
+
+    @property
+    def transposed(self) -> bool:
+        r"""``\frac{\partial L}{\partial x^{T}}``: the derivative laid out as a row."""
+        return len(self.wrt) == 1 and self.wrt[0][0].transposed
 
 
 def read_derivative(numerator: list, denominator: list) -> DerivativeParts | None:
@@ -84,7 +94,11 @@ def read_denominator(nodes: list) -> list:
             raise ParseError("expected a variable after \\partial", nodes[index].col)
         index, times = name.end, 1
         if next_is(nodes, index, "^"):
-            times = small_order(argument_of(nodes, index + 1, nodes[index]), nodes[index].col)
+            exponent = argument_of(nodes, index + 1, nodes[index])
+            if is_transpose(exponent):  # \partial x^{T}: the derivative as a row
+                name.transposed = True
+            else:
+                times = small_order(exponent, nodes[index].col)
             index += 2
         wrt.append((name, times))
     return wrt
@@ -104,14 +118,22 @@ class Derivatives:
         if len(nodes) == 3 and is_token(nodes[0], *FRACTIONS):
             derivative = self._derivative_parts(nodes, 0)
             if derivative and derivative.named and derivative.order == 1:  # one wrt, once
-                wrt = self.name_object(derivative.wrt[0][0])
+                name = derivative.wrt[0][0]
+                wrt = self.name_object(name)
+                wrt = transpose(wrt) if name.transposed else wrt
                 return DerivativeTarget(of=derivative.named.canonical(), wrt=wrt)
         return None
 
     def _named_derivative_value(self, target: DerivativeTarget):
-        name = target.latex()
-        if name in self.context.symbols:
-            return self.context.symbols[name]
+        if isinstance(target.wrt, sp.Transpose):
+            return transpose(self._named_derivative_value(DerivativeTarget(target.of,
+                                                                           target.wrt.arg)))
+        return self._quantity(target.latex())
+
+    def _quantity(self, name: str):
+        """The object of a derivative quantity named ``name``: bound, a matrix, or a symbol."""
+        if name in self.symbols:
+            return self.symbols[name]
         if name in self.context.matrices:
             return sp.MatrixSymbol(name, *self.context.matrices[name])
         return sp.Symbol(name, real=True)
@@ -148,10 +170,8 @@ class Derivatives:
         return read_derivative(numerator, denominator)
 
     def _named_derivative(self, derivative):
-        name = derivative.canonical_name()
-        if name in self.context.matrices:
-            return sp.MatrixSymbol(name, *self.context.matrices[name])
-        return sp.Symbol(name, real=True)
+        value = self._quantity(derivative.canonical_name())
+        return transpose(value) if derivative.transposed else value
 
     def _differentiate(self, value, derivative, col: int):
         self.derivatives += 1

@@ -143,7 +143,8 @@ def read_decorations(nodes: list, index: int, name: NameRead) -> NameRead:
 
 
 def superscript_kind(argument: list):
-    """How a superscript reads on a name: layer, layer+T, star, prime, transpose or power."""
+    """How a superscript reads on a name: layer, layer+T, star, prime, transpose,
+    inverse-transpose (``^{-T}``) or power."""
     if len(argument) == 1 and isinstance(argument[0], Group) and argument[0].kind == "brace":
         return superscript_kind(argument[0].children)
     if argument and isinstance(argument[0], Group) and argument[0].kind in ("paren", "bracket"):
@@ -159,6 +160,8 @@ def superscript_kind(argument: list):
         return "prime", len(argument)
     if is_transpose(argument):
         return "transpose", None
+    if len(argument) == 2 and is_token(argument[0], "-") and is_transpose(argument[1:]):
+        return "inverse-transpose", None
     return "power", None
 
 

@@ -4,11 +4,56 @@ every occurrence of a name in one input agrees."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
 import sympy as sp
 
-from symdl.errors import ParseError, UnsupportedError
-from symdl.parse.groups import is_digit, is_token, node_lists, split_top
-from symdl.parse.names import NameRead, arity_of, is_capital, is_simple, letters_in, read_name
+from symdl.errors import ParseError, SymdlError, UnsupportedError
+from symdl.parse.bind import IdentityName
+from symdl.parse.groups import group, is_digit, is_token, next_group, node_lists, split_top
+from symdl.parse.names import (
+    NameRead, arity_of, canonical_tex, is_capital, is_letter, is_simple, letters_in, read_name,
+)
+from symdl.parse.tokens import Tok, tokenize
+
+
+def symbol_table(symbols: Mapping) -> dict:
+    r"""``Context.symbols`` keyed by canonical LaTeX, so that spellings differing in spaces, braces
+    or fonts (``E(w^*)``, ``E(w^{*})``; ``p(\mathbf{y} \mid X)``, ``p(y\mid X)``) find one entry."""
+    if not symbols:
+        return {}
+    try:
+        return _symbol_table(frozenset(symbols.items()))
+    except TypeError:  # unhashable values: correct, just not cacheable
+        return {canonical_key(key): value for key, value in symbols.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _symbol_table(items: frozenset) -> dict:
+    return {canonical_key(key): value for key, value in items}
+
+
+def names_a_variant(sub: list) -> bool:
+    r"""A word as subscript (``\Sigma_{\mathrm{ML}}``, ``w_{\text{new}}``) names another
+    quantity; it is never an index or a matrix entry."""
+    return len(sub) == 1 and isinstance(sub[0], Tok) and sub[0].kind == "text" \
+        and len(sub[0].value.strip()) > 1
+
+
+def canonical_key(text: str) -> str:
+    """The canonical form of a name (as NameRead writes it) or of a name applied to arguments."""
+    try:
+        nodes = group(tokenize(text))
+        name = read_name(nodes, 0) if nodes else None
+    except SymdlError:
+        return text
+    if name is not None and name.power is None and not name.transposed:
+        if name.end == len(nodes):
+            return name.canonical()
+        if name.end == len(nodes) - 1 and next_group(nodes, name.end, "paren"):
+            return name.canonical() + canonical_tex(nodes[name.end:])
+    return canonical_tex(nodes)
 
 
 class NameObjects:
@@ -42,13 +87,17 @@ class NameObjects:
         letters = letters_in(name.sub)
         head = name.head
         full = name.canonical()
-        if head in self.context.indexed:
+        if head in self.context.indexed or self._kronecker_indices(name):
             self.index_letters |= letters
         elif head in self.context.matrices and full not in self.context.matrices:
             self.index_letters |= letters
         elif letters & self.sum_indices:
             self.auto_indexed.setdefault(head, arity_of(name.sub))
             self.index_letters |= letters
+
+    def declared(self, full: str) -> bool:
+        """Is ``full`` a name the context gives a shape or an object?"""
+        return full in self.context.matrices or full in self.symbols
 
     def name_object(self, name: NameRead):
         """The SymPy object a name stands for, by the naming convention."""
@@ -58,15 +107,20 @@ class NameObjects:
             return sp.MatrixSymbol(full, *matrices[full])  # shapes: ints or SymPy symbols
         if full in self.sum_indices:
             return sp.Symbol(full, integer=True)
-        bound = self.context.symbols.get(full)
+        bound = self.symbols.get(full)
         if bound is not None and not isinstance(bound, sp.IndexedBase):
             return bound
-        if name.sub is not None:
+        kronecker = self._kronecker_indices(name)
+        if kronecker:
+            return sp.KroneckerDelta(*(sp.Symbol(letter, integer=True) for letter in kronecker))
+        if self._names_identity(name):
+            return IdentityName(full, real=True)
+        if name.sub is not None and not names_a_variant(name.sub):
             head = name.head
             arity = self.context.indexed.get(head) or self.auto_indexed.get(head)
             if arity:
                 indices = self._indices(name.sub, arity, head, name.col)
-                base = self.context.symbols.get(head)
+                base = self.symbols.get(head)
                 base = base if isinstance(base, sp.IndexedBase) else sp.IndexedBase(head)
                 return sp.Indexed(base, *indices)
             if head in matrices:
@@ -75,9 +129,35 @@ class NameObjects:
             return sp.Symbol(full, integer=True)
         if full == r"\pi":
             return sp.pi
-        if not self.context.commuting and is_capital(name.base):
+        return self.plain_symbol(full, name.base)
+
+    def plain_symbol(self, full: str, base: str) -> sp.Symbol:
+        if not self.context.commuting and is_capital(base):
             return sp.Symbol(full, commutative=False)
         return sp.Symbol(full, real=True)
+
+    def _undeclared_head(self, name: NameRead) -> bool:
+        head = name.head
+        return not (head in self.context.indexed or head in self.context.matrices
+                    or head in self.symbols or name.layer or name.star or name.primes)
+
+    def _kronecker_indices(self, name: NameRead) -> tuple:
+        r"""The two index letters of a Kronecker delta ``\delta_{ij}`` (an undeclared
+        \delta without a layer index), else ()."""
+        if name.base != r"\delta" or name.sub is None or not self._undeclared_head(name):
+            return ()
+        parts = split_top(name.sub, ",")
+        if len(parts) == 1:
+            parts = [[node] for node in name.sub]
+        if len(parts) == 2 and all(len(part) == 1 and is_letter(part[0]) for part in parts):
+            return tuple(part[0].value for part in parts)
+        return ()
+
+    def _names_identity(self, name: NameRead) -> bool:
+        """``I`` or ``I_n`` (any font), not declared: the identity where a matrix needs it."""
+        if name.base != "I" or not self._undeclared_head(name):
+            return False
+        return name.sub is None or all(is_simple(node) for node in name.sub)
 
     def _indices(self, sub: list, arity: int, head: str, col: int) -> list:
         parts = split_top(sub, ",")

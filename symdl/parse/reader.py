@@ -14,41 +14,48 @@ The reader is one class assembled from its concerns: :class:`~symdl.parse.object
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from symdl.errors import ParseError, UnsupportedError
-from symdl.parse.apply import apply, factorial
-from symdl.parse.bind import HADAMARD, add, power, product
+from symdl.parse.apply import POINT, apply, factorial
+from symdl.parse.bind import HADAMARD, IdentityName, add, identity_beside, is_matrix, power, product
 from symdl.parse.brackets import Brackets
 from symdl.parse.calls import Calls
 from symdl.parse.derivatives import Derivatives
+from symdl.parse.elision import Elisions, is_ellipsis_term
 from symdl.parse.groups import (
-    Group, argument_of, digit_follows, first_col, group, is_digit, next_group, next_is,
+    Group, argument_of, digit_follows, first_col, group, is_digit, is_token, next_group, next_is,
+    node_lists,
 )
 from symdl.parse.library import Emitter, SyntaxAt, run_library
+from symdl.parse.linalg import is_square
 from symdl.parse.model import Context, Side
-from symdl.parse.names import read_name
+from symdl.parse.names import NameRead, is_letter, read_decorations, read_name
 from symdl.parse.numbers import plain_number, read_number
-from symdl.parse.objects import NameObjects
+from symdl.parse.objects import NameObjects, symbol_table
 from symdl.parse.split import (
     plain_word, refuse_prose, relation_name, side_texts, split_equation, split_terms,
 )
-from symdl.parse.sums import Sums
+from symdl.parse.sums import Sums, plain_sum
 from symdl.parse.tokens import ASCII_LETTERS, DIGITS, Tok, math_span, tokenize
 from symdl.parse.vocabulary import (
-    ACCENTS, BINARY_OPERATORS, EQUALS, FRACTIONS, FUNCTION_WORDS, GREEK, HADAMARD_COMMANDS,
-    LIBRARY_FUNCTIONS, NAME_ALIASES, RELATIONS, UNSUPPORTED_COMMANDS, WORD_COMMANDS,
+    ACCENTS, BINARY_OPERATORS, ELLIPSES, EQUALS, FRACTIONS, FUNCTION_WORDS, GREEK,
+    HADAMARD_COMMANDS, LIBRARY_FUNCTIONS, MATRIX_FUNCTION_WORDS, NAME_ALIASES, RELATIONS,
+    UNSUPPORTED_COMMANDS, WORD_COMMANDS,
 )
 
 MAX_TERMS = 2_000
 MAX_TERM_NODES = 600  # the library recurses once per factor of a product
 
 
-class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
+class Reader(NameObjects, Calls, Derivatives, Sums, Elisions, Brackets):
     """One parse: the context, the placeholder table and what is known about indices."""
 
     def __init__(self, context: Context):
         self.context = context
+        self.symbols = symbol_table(context.symbols)
         self.table: dict[str, object] = {}
         self.sum_indices: set[str] = set()
         self.index_letters: set[str] = set()
@@ -61,6 +68,8 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
         nodes = group(tokenize(text[start:end], start))
         if not nodes:
             raise ParseError("empty input", start + 1)
+        self.letters_used = {node.value for node_list in node_lists(nodes) for node in node_list
+                             if is_letter(node)}
         self._collect_index_facts(nodes)
         parts, separators = split_equation(nodes)
         texts = side_texts(text, (start, end), separators)
@@ -72,7 +81,25 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
             else:
                 value, tolerance = self._side_value(part)
             sides.append(Side(value, tolerance, source, target))
-        return sides, [relation_name(node) for node in separators]
+        return self._finished(sides), [relation_name(node) for node in separators]
+
+    def _finished(self, sides: list) -> list:
+        r"""Sides in their final form: ``I`` compared with a square matrix is the identity, and
+        otherwise a plain symbol; a sum of matrices is SymPy's Sum, as derivations write it."""
+        size = next((side.value.shape[0] for side in sides
+                     if is_matrix(side.value) and side.value.shape != (1, 1)
+                     and is_square(side.value)), None)
+        finished = []
+        for side in sides:
+            value = side.value
+            if size is not None:
+                value = identity_beside(value, size)
+            names = value.atoms(IdentityName) if isinstance(value, sp.Basic) else ()
+            if names:
+                value = value.xreplace({name: self.plain_symbol(name.name, name.name[:1])
+                                        for name in names})
+            finished.append(dataclasses.replace(side, value=plain_sum(value)))
+        return finished
 
     def _side_value(self, nodes: list):
         # A number in braces or parentheses, {0.73} or \left(0.73\right), is still a written decimal.
@@ -90,7 +117,10 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
         split = split_terms(nodes)
         if len(split) > MAX_TERMS:
             raise UnsupportedError(f"more than {MAX_TERMS} terms in one sum")
-        terms = [self._term(term) for term in split]
+        if any(is_ellipsis_term(term) for term in split):
+            terms = self._elided_sum(split)
+        else:
+            terms = [self._term(term) for term in split]
         return add(terms) if len(terms) > 1 else terms[0]
 
     def _term(self, nodes: list):
@@ -102,6 +132,8 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
         atom = self._atom(nodes)
         if atom is not None:
             return atom
+        if any(is_token(node, *ELLIPSES) for node in nodes):
+            nodes = self._elided_product(nodes)
         self._rewrite(nodes, out)
         if not out.pieces:
             raise ParseError("something is missing here", self.column)
@@ -133,10 +165,19 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
                 index = self._group_at(nodes, index, out)
             elif node.kind == "text":
                 index = self._text_at(nodes, index, out)
+            elif node.kind == "value":  # a value read already (an elided product)
+                out.add(node.value, node.col)
+                index += 1
             elif node.kind == "cmd":
                 index = self._command_at(nodes, index, out)
             else:
                 index = self._char_at(nodes, index, out)
+
+    def _placeholder(self, value, col: int) -> Tok:
+        """A node standing for ``value`` (the reader's own, never from the input)."""
+        out = Emitter(self.table)
+        out.value(value, col)
+        return Tok("value", out.text, col)
 
     def _char_at(self, nodes: list, index: int, out: Emitter) -> int:
         token = nodes[index]
@@ -169,13 +210,16 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
 
     def _letter_at(self, nodes: list, index: int, out: Emitter) -> int:
         word = plain_word(nodes, index)
+        if word in MATRIX_FUNCTION_WORDS:
+            return self._matrix_function_at(MATRIX_FUNCTION_WORDS[word], nodes, index + len(word),
+                                            out, nodes[index])
         if word:
             function = FUNCTION_WORDS[word.lower()]
             return self._function_call(function, word, nodes, index + len(word), out,
                                        nodes[index].col)
         refuse_prose(nodes, index)
         token = nodes[index]
-        if token.value == "e" and not next_is(nodes, index + 1, "_", "'"):
+        if token.value == "e" and not next_is(nodes, index + 1, "_", "'") and not self.declared("e"):
             out.add("e", token.col)  # Euler's number; the library reads e^{x} as exp(x)
             return index + 1
         return self._name_at(nodes, index, out)
@@ -204,6 +248,11 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
             return self._library_function_at(nodes, index, out)
         if command in (r"\max", r"\min"):
             return self._function_call(command[1:], command, nodes, index + 1, out, token.col)
+        if command == r"\det":
+            return self._matrix_function_at("determinant", nodes, index + 1, out, token)
+        if command[1:] in FUNCTION_WORDS:  # \arctanh(x), \softplus(x)
+            return self._function_call(FUNCTION_WORDS[command[1:]], command, nodes, index + 1, out,
+                                       token.col)
         if command == r"\infty":
             out.value(sp.oo, token.col)
             return index + 1
@@ -222,7 +271,12 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
     def _text_at(self, nodes: list, index: int, out: Emitter) -> int:
         token = nodes[index]
         content = token.value.strip()
-        if content == "1" or (content == "I" and token.command in (r"\mathbb", r"\mathds")):
+        blackboard = token.command in (r"\mathbb", r"\mathds")
+        if content == "I" and blackboard and not self._condition_follows(nodes, index + 1):
+            name = read_decorations(nodes, index + 1, NameRead("I", token.col, index + 1))
+            out.value(self.name_object(name), token.col)  # \mathbb{I}: the identity
+            return name.end
+        if content == "1" or (content == "I" and blackboard):
             if token.command in (r"\mathbb", r"\mathds", r"\mathbf", r"\boldsymbol", r"\bm"):
                 return self._indicator_at(nodes, index, out)
         if content == "e" and token.command in WORD_COMMANDS and not next_is(nodes, index + 1, "_"):
@@ -232,6 +286,9 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
             raise UnsupportedError(rf"sets like \mathbb{{{content}}} are not values")
         if content.lower().replace(" ", "") in ("argmin", "argmax", "arg\\,min", "arg\\,max"):
             raise UnsupportedError(f"not supported: {content} (column {token.col})")
+        if token.command in WORD_COMMANDS and content in MATRIX_FUNCTION_WORDS:
+            return self._matrix_function_at(MATRIX_FUNCTION_WORDS[content], nodes, index + 1, out,
+                                            token)
         if token.command in WORD_COMMANDS and content.lower() in FUNCTION_WORDS:
             function = FUNCTION_WORDS[content.lower()]
             return self._function_call(function, content, nodes, index + 1, out, token.col)
@@ -272,9 +329,11 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Brackets):
             return self._bind_sum(raw)
         if isinstance(raw, sp.factorial):
             return factorial(self.bind(raw.args[0]))
-        if isinstance(raw, sp.log):
-            arguments = [self.bind(arg) for arg in raw.args]
-            return apply(sp.log, arguments[0]) if len(arguments) == 1 else sp.log(*arguments)
+        if isinstance(raw, sp.log):  # the library writes \ln x as log(x, E)
+            argument, *base = [self.bind(arg) for arg in raw.args]
+            if base and base[0] != sp.E:
+                return apply(sp.Lambda(POINT, sp.log(POINT, base[0])), argument)
+            return apply(sp.log, argument)
         if isinstance(raw, sp.Function) and len(raw.args) == 1:
             return apply(type(raw), self.bind(raw.args[0]))
         raise UnsupportedError(f"{type(raw).__name__} is not supported (column {self.column})")

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from symdl.calculus import MatrixSum
 from symdl.errors import ParseError, UnsupportedError
-from symdl.parse.bind import is_matrix
+from symdl.parse.bind import is_matrix, scalar_of
 from symdl.parse.groups import argument_of, first_top, is_token, next_is, split_top
 from symdl.parse.library import Emitter
 from symdl.parse.model import unknown_bound
@@ -81,14 +82,25 @@ class Sums:
         result = self.bind(raw.function)
         kind = sp.Sum if isinstance(raw, sp.Sum) else sp.Product
         for limit in raw.limits:
-            variable, start, end = (self.bind(item) for item in limit)
-            if is_matrix(result) or is_matrix(start) or is_matrix(end):
-                raise UnsupportedError("sums of matrices are not supported")
-            end = bound_from_shapes(result, variable, end)
-            result = kind(result, (variable, start, end))
-            if numeric_terms(result) > MAX_SUM_TERMS:
-                raise UnsupportedError(f"sums and products of more than {MAX_SUM_TERMS} terms "
-                                       "are not supported")
+            result = self._summed(kind, result, *(self.bind(item) for item in limit))
+        return result
+
+    def _summed(self, kind, body, variable, start, end):
+        """The Sum or Product of ``body`` over ``variable``; of matrices, a MatrixSum."""
+        if is_matrix(start) or is_matrix(end):
+            raise UnsupportedError("a matrix cannot be the bound of a sum")
+        if is_matrix(body) and body.shape == (1, 1):
+            body = scalar_of(body)  # a quadratic form: a number
+        end = bound_from_shapes(body, variable, end)
+        if is_matrix(body):
+            if kind is sp.Product:
+                raise UnsupportedError("products of matrices over an index are not supported")
+            result = matrix_sum(body, (variable, start, end))
+        else:
+            result = kind(body, (variable, start, end))
+        if numeric_terms(result) > MAX_SUM_TERMS:
+            raise UnsupportedError(f"sums and products of more than {MAX_SUM_TERMS} terms "
+                                   "are not supported")
         return result
 
 
@@ -105,9 +117,27 @@ def bound_from_shapes(body, variable, end):
     return end
 
 
+def plain_sum(value):
+    """A sum of matrices, or a number times one, as SymPy's Sum of the matrix body."""
+    if isinstance(value, MatrixSum):
+        return value.as_sum()
+    if isinstance(value, sp.MatMul):
+        sums = [arg for arg in value.args if isinstance(arg, MatrixSum)]
+        if len(sums) == 1 and all(not is_matrix(arg) for arg in value.args if arg is not sums[0]):
+            return sp.Mul(*(arg for arg in value.args if arg is not sums[0])) * sums[0].as_sum()
+    return value
+
+
+def matrix_sum(body, limit):
+    """The sum of matrices ``body`` over ``limit``, nested sums merged into one."""
+    if isinstance(body, MatrixSum):
+        return MatrixSum(body.function, *body.limits, limit)
+    return MatrixSum(body, limit)
+
+
 def numeric_terms(expr) -> int:
     """How many terms a sum or product would have if expanded, nested ones multiplied."""
-    if not isinstance(expr, (sp.Sum, sp.Product)):
+    if not isinstance(expr, (sp.Sum, sp.Product, MatrixSum)):
         inner = [numeric_terms(arg) for arg in expr.args if isinstance(arg, sp.Basic)]
         return max(inner, default=1)
     count = 1

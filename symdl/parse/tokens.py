@@ -188,6 +188,8 @@ def math_span(text: str) -> tuple[int, int]:
             break
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start and text[end - 1] in ".," and not text[end - 2:end - 1].isdigit():
+    closing_dot = text[start:end - 1].rstrip().endswith(r"\right")  # \left\{ ... \right.
+    if end > start and text[end - 1] in ".," and not text[end - 2:end - 1].isdigit() \
+            and not closing_dot:
         end -= 1
     return start, end

@@ -28,15 +28,27 @@ WORD_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 FUNCTION_LETTERS = frozenset({"f", "E", "L", "J", r"\ell"})
 PLAIN_FUNCTION_LETTERS = frozenset({"g"})
 
+_POINT = sp.Dummy("a", real=True)
+SOFTPLUS = sp.Lambda(_POINT, sp.log(1 + sp.exp(_POINT)))
+
 # Words naming a function, in \operatorname{...}, \mathrm{...}, \text{...} or as plain letters.
 FUNCTION_WORDS = {
     "relu": relu, "sigmoid": sigmoid, "softmax": "softmax", "tanh": sp.tanh, "sinh": sp.sinh,
     "cosh": sp.cosh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "exp": sp.exp,
     "log": sp.log, "ln": sp.log, "max": "max", "min": "min", "sgn": sp.sign, "sign": sp.sign,
-    "step": step, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "step": step, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "artanh": sp.atanh,
+    "arctanh": sp.atanh, "atanh": sp.atanh, "arsinh": sp.asinh, "arcsinh": sp.asinh,
+    "arcosh": sp.acosh, "arccosh": sp.acosh, "softplus": SOFTPLUS,
 }
+# Matrix functions by word: \operatorname{tr}(A), \mathrm{diag}(v), det(A) (see parse.linalg).
+MATRIX_FUNCTION_WORDS = {"tr": "trace", "Tr": "trace", "trace": "trace", "det": "determinant",
+                         "diag": "diagonal"}
 PLAIN_FUNCTION_WORDS = frozenset({"ReLU", "relu", "Relu", "sigmoid", "softmax", "tanh", "sech",
-                                  "exp", "log", "ln", "max", "min"})
+                                  "exp", "log", "ln", "max", "min", "softplus", "artanh",
+                                  "arctanh", "det", "diag"})
+# f^{-1} written for the inverse function: \tanh^{-1}(x) is artanh(x).
+INVERSE_FUNCTIONS = {sp.tanh: sp.atanh, sp.sinh: sp.asinh, sp.cosh: sp.acosh, sp.sin: sp.asin,
+                     sp.cos: sp.acos, sp.tan: sp.atan}
 # Function commands latex2sympy2_extended knows; with parentheses we apply them ourselves.
 LIBRARY_FUNCTIONS = {
     r"\exp": sp.exp, r"\log": sp.log, r"\ln": sp.log, r"\sin": sp.sin, r"\cos": sp.cos,
@@ -54,9 +66,12 @@ EQUALS = frozenset({"=", r"\approx", r"\coloneqq", r"\equiv"})
 UNSUPPORTED_COMMANDS = {
     r"\int": "integrals", r"\oint": "integrals", r"\iint": "integrals", r"\lim": "limits",
     r"\nabla": r"\nabla (write the partial derivative)", r"\otimes": "Kronecker products",
-    r"\oplus": "direct sums", r"\binom": "binomial coefficients", r"\det": "determinants",
-    r"\cdots": "elided terms", r"\ldots": "elided terms", r"\dots": "elided terms",
+    r"\oplus": "direct sums", r"\binom": "binomial coefficients",
+    r"\cdots": r"elided terms (write x_1 + \cdots + x_n with matching first and last terms)",
+    r"\ldots": "elided terms", r"\dots": "elided terms", r"\dotsb": "elided terms",
+    r"\dotsm": "elided terms", r"\dotsc": "elided terms",
     r"\vdots": "elided terms", r"\ddots": "elided terms", r"\mod": "modular arithmetic",
+    r"\mid": "conditional probabilities (name a quantity the problem defines)",
     r"\bmod": "modular arithmetic", r"\pmod": "modular arithmetic", r"\pm": r"\pm",
     r"\mp": r"\mp", r"\in": "set membership", r"\notin": "set membership",
     r"\forall": "quantifiers", r"\exists": "quantifiers", r"\to": "arrows",
@@ -71,3 +86,5 @@ SIGN_CONTEXT = frozenset({"+", "-", "*", "/", "^", "_", "=", r"\cdot", r"\times"
                           r"\odot", r"\circ"}) | frozenset(LIBRARY_FUNCTIONS)
 
 MATRIX_ENVIRONMENTS = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"})
+CASES_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases"})
+ELLIPSES = frozenset({r"\cdots", r"\dots", r"\ldots", r"\dotsb", r"\dotsm", r"\dotsc"})

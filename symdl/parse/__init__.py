@@ -10,16 +10,16 @@ How it reads (one module per stage)
    are refused, text-like command arguments read raw.
 2. ``groups``: delimiters nested iteratively with a depth cap (``numbers`` reads decimals).
 3. ``names``: a name with its layer index, star, primes and subscript, and its canonical LaTeX.
-4. ``reader`` (with ``objects``, ``calls``, ``derivatives``, ``sums``, ``brackets``): the
-   grammar. Each side of an equation (``split``) is cut into additive terms; in each, the dialect
-   (names, function applications, derivative fractions, sums, indicators, literal matrices,
-   numbers, every bracketed group) becomes placeholders ``\variable{Zk}`` bound to SymPy objects,
-   and ``library`` (the fence around latex2sympy2_extended) parses the operators between them:
-   precedence, juxtaposition, ``\frac``, ``\sqrt``, ``\sum``, paren-less ``\log x``, ``e^{x}``,
-   ``n!``, built unevaluated.
-5. ``bind`` and ``apply``: that tree rebuilt bottom-up with matrix-aware, size-checked
-   constructors: products keep their order (``MatMul``), ``\odot`` becomes ``HadamardProduct``,
-   huge powers, factorials and sums are refused before SymPy evaluates them.
+4. ``reader`` (with ``objects``, ``calls``, ``derivatives``, ``sums``, ``elision``,
+   ``brackets``): the grammar. Each side of an equation (``split``) is cut into additive terms;
+   in each, the dialect (names, function applications, derivative fractions, sums, indicators,
+   literal matrices, numbers, every bracketed group) becomes placeholders ``\variable{Zk}`` bound
+   to SymPy objects, and ``library`` (the fence around latex2sympy2_extended) parses the
+   operators between them: precedence, juxtaposition, ``\frac``, ``\sqrt``, ``\sum``, paren-less
+   ``\log x``, ``e^{x}``, ``n!``, built unevaluated.
+5. ``bind``, ``apply`` and ``linalg``: that tree rebuilt bottom-up with matrix-aware,
+   size-checked constructors: products keep their order (``MatMul``), ``\odot`` becomes
+   ``HadamardProduct``, huge powers, factorials and sums are refused before SymPy evaluates them.
 
 Naming convention (other modules build symbols with the same names)
 -------------------------------------------------------------------
@@ -32,7 +32,12 @@ Naming convention (other modules build symbols with the same names)
   ``W^{(1)}``, ``w^{*}``, ``\hat{m}_{t}``, ``\lambda_{i}``, ``v_{t-1}``, ``w^{[1]}_{12}``.
   A superscript that is none of these is a power: ``\beta_1^{t}`` is ``\beta_{1}`` to the ``t``.
 - ``\frac{\partial A}{\partial B}`` with a single name ``A`` is the symbol named
-  ``\frac{\partial A}{\partial B}`` (``\frac{dA}{dB}`` gets the same name).
+  ``\frac{\partial A}{\partial B}`` (``\frac{dA}{dB}`` gets the same name); mixed partials
+  list their variables sorted (``\partial x \partial y`` either way); ``\partial B^{T}`` is the
+  transpose of the same quantity (a row).
+- ``Context.symbols`` binds names, and applications like ``E(w^{*})`` or
+  ``p(\mathbf{y} \mid \mathbf{X}, w)``, to given objects; keys are compared in canonical form
+  (spaces, braces and fonts do not matter).
 - Names listed in ``Context.matrices`` are ``MatrixSymbol(name, rows, cols)``; a subscript on such
   a matrix reads one entry (1-based in LaTeX, so ``W_{12}`` is ``W[0, 1]``, ``x_i`` of a column
   vector is ``x[i - 1, 0]``).
@@ -44,7 +49,18 @@ Naming convention (other modules build symbols with the same names)
 - A sum without bounds, ``\sum_i``, runs from 1 to ``unknown_bound(i)`` =
   ``Symbol("n_i", integer=True, positive=True)`` (unbraced, so it never collides with a name a
   student writes), or to the length of the declared vector it indexes.
-- ``e`` is Euler's number (``e_i`` is a name), ``\pi`` is π, ``\log`` and ``\ln`` are natural.
+- ``e`` is Euler's number (``e_i`` is a name) unless declared, ``\pi`` is π, ``\log`` and ``\ln``
+  are natural.
+- ``I``, ``I_n``, ``\mathbf{I}``, ``\mathbb{I}`` (undeclared) are ``Identity(n)`` of the size a
+  neighbouring matrix needs (added, multiplied, or across ``=``), else ``Symbol("I")``.
+- ``\delta_{ij}`` (undeclared, two index letters, no layer index) and ``\mathbb{1}[i=j]`` are
+  ``KroneckerDelta(i, j)``; ``\delta_j`` and ``\delta^{(3)}_j`` are names.
+- A word as subscript (``\Sigma_{\mathrm{ML}}``) names a new symbol, never an entry.
+- Matrix functions (``linalg``): ``Trace``, ``Determinant`` (``|A|`` of a square matrix),
+  ``DiagMatrix``/``DiagonalOf``, norms from ``Trace``, transposes and ``Abs``; ``A^{-T}`` is
+  ``Inverse(A).T``. ``cases`` is a ``Piecewise``; ``x_1 + \cdots + x_n`` a ``Sum`` (``elision``).
+- A sum whose terms are matrices is a ``MatrixSum`` (:mod:`symdl.calculus`) inside an expression
+  and SymPy's ``Sum`` of the matrix body when it (or a number times it) is a whole side.
 - Undefined functions are ``Function(name)`` applied to the arguments. A letter followed by a
   parenthesis is a function application only for the conventional function letters
   ``f``, ``E``, ``L``, ``J``, ``\ell`` (any decoration), plain ``g``, declared step functions,
@@ -53,8 +69,10 @@ Naming convention (other modules build symbols with the same names)
   followed by parentheses are functions named by the word.
 
 Refused (``UnsupportedError``): numeric exponents above 1000 in size or numbers over 100,000
-bits, factorials of numbers over 1000, sums and products of more than 10,000 numeric terms,
-literal matrices over 50×50, integrals, limits, set notation, and mismatched matrix shapes.
+bits, factorials of numbers over 1000, sums and products (written or elided) of more than 10,000
+numeric terms, literal matrices over 50×50, determinants and inverses of literal matrices over
+4×4 with symbols (10×10 numbers), integrals, limits, set notation, ambiguous ellipses, and
+mismatched matrix shapes.
 """
 
 from __future__ import annotations

@@ -237,7 +237,8 @@ class Calls:
         return following
 
     def _condition_follows(self, nodes: list, index: int) -> bool:
-        r"""Does a condition (``[h>0]``, ``_{i=j}``) follow ``\mathbb{I}``? Else it is the identity."""
+        r"""Does a condition (``[h>0]``, ``_{i=j}``) follow ``\mathbb{I}``? Else it is the
+        identity."""
         if next_is(nodes, index, "_"):
             condition = argument_of(nodes, index + 1, nodes[index])
         elif next_group(nodes, index, "bracket", "paren", "setbrace"):

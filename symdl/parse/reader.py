@@ -9,7 +9,8 @@ the constructors of :mod:`symdl.parse.bind`.
 
 The reader is one class assembled from its concerns: :class:`~symdl.parse.objects.NameObjects`,
 :class:`~symdl.parse.calls.Calls`, :class:`~symdl.parse.derivatives.Derivatives`,
-:class:`~symdl.parse.sums.Sums` and :class:`~symdl.parse.brackets.Brackets`.
+:class:`~symdl.parse.sums.Sums`, :class:`~symdl.parse.elision.Elisions` and
+:class:`~symdl.parse.brackets.Brackets`.
 """
 
 from __future__ import annotations
@@ -219,7 +220,8 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Elisions, Brackets):
                                        nodes[index].col)
         refuse_prose(nodes, index)
         token = nodes[index]
-        if token.value == "e" and not next_is(nodes, index + 1, "_", "'") and not self.declared("e"):
+        euler = not (next_is(nodes, index + 1, "_", "'") or self.declared("e"))
+        if token.value == "e" and euler:
             out.add("e", token.col)  # Euler's number; the library reads e^{x} as exp(x)
             return index + 1
         return self._name_at(nodes, index, out)

@@ -334,14 +334,16 @@ def test_a_named_quantity_inside_an_expression():
 
 def test_near_misses_of_named_quantities():
     w = sp.MatrixSymbol("w", 3, 1)
-    assert parse(r"E(2w)", NAMED).expr == sp.Function("E")(2 * w)
+    assert parse(r"E(2w)", NAMED).expr == sp.Function("E", real=True)(2 * w)
     with pytest.raises(UnsupportedError, match="conditional"):
         parse(r"p(\mathbf{y} \mid \mathbf{X}, w)", NAMED)
 
 
 def test_an_undefined_function_of_a_declared_vector():
     w = sp.MatrixSymbol("w", 3, 1)
-    assert parse(r"E(w)", Context(matrices={"w": (3, 1)})).expr == sp.Function("E")(w)
+    E = sp.Function("E", real=True)  # a real scalar: it may scale a vector
+    assert parse(r"E(w)", Context(matrices={"w": (3, 1)})).expr == E(w)
+    assert parse(r"E(w) w", Context(matrices={"w": (3, 1)})).expr == sp.MatMul(E(w), w)
     with pytest.raises(UnsupportedError):
         parse(r"E'(w)", Context(matrices={"w": (3, 1)}))
 
@@ -398,3 +400,32 @@ def test_unreadable_new_constructs_name_their_column(latex, column):
     with pytest.raises(ParseError) as caught:
         parse(latex, MATRICES)
     assert caught.value.column == column
+
+
+# -- the interface the checker uses: bound names, a non-commuting probe, deferred derivatives
+
+
+def test_bound_names_take_the_given_objects():
+    K = sp.Symbol("K", integer=True, positive=True)
+    lam_base = sp.IndexedBase(r"\lambda", positive=True)
+    context = Context(indexed={r"\lambda": 1}, symbols={"K": K, r"\lambda": lam_base})
+    expr = parse(r"\sum_{k=1}^{K} \lambda_k", context).expr
+    assert expr == sp.Sum(lam_base[I("k")], (I("k"), 1, K))
+    assert expr.function.is_positive
+    assert parse(r"\sum_{k=1}^{K} \lambda_k").expr != expr
+
+
+def test_capitals_do_not_commute_in_the_probe():
+    probe = Context(commuting=False)
+    assert parse("A B", probe).expr != parse("B A", probe).expr
+    assert parse("A B").expr == parse("B A").expr
+    assert parse("a b", probe).expr == parse("b a", probe).expr
+
+
+def test_a_matrix_derivative_is_deferred_and_never_a_silent_zero():
+    context = Context(matrices={"W": (2, 2)})
+    W2 = sp.MatrixSymbol("W", 2, 2)
+    derivative = parse(r"\frac{\partial}{\partial W}\left(\|W\|^{2}+5\right)", context).expr
+    assert isinstance(derivative, MatrixDerivative)
+    entries = sp.ImmutableMatrix(2, 2, lambda r, c: sp.Symbol(f"w{r}{c}", real=True))
+    assert derivative.xreplace({W2: entries}).doit() == 2 * entries

@@ -64,11 +64,13 @@ def apply_function(function, label: str, primes: int, arguments: list, col: int)
 
 
 def undefined(label: str, primes: int, arguments: list):
-    """``f(x_n, w)``: an undefined function; of a vector (``E(w)``), a scalar function of it."""
-    function = sp.Function(label)
+    """``f(x_n, w)``: an undefined function; of a vector (``E(w)``), a real scalar function of it
+    (SymPy makes an application to a matrix non-commutative, so it could not scale a matrix)."""
+    of_matrix = any(is_matrix(argument) for argument in arguments)
+    function = sp.Function(label, real=True) if of_matrix else sp.Function(label)
     if primes == 0:
         return function(*arguments)
-    if any(is_matrix(argument) for argument in arguments):
+    if of_matrix:
         raise UnsupportedError(f"{label}' of a matrix is not supported")
     if len(arguments) != 1 or primes > 2:
         raise UnsupportedError(f"{label} with {primes} primes is not supported")
@@ -84,7 +86,10 @@ def max_min(which: str, arguments: list, col: int):
         return apply(relu, other)  # \max(0, x) is ReLU, elementwise on vectors
     if any(is_matrix(argument) for argument in arguments):
         raise UnsupportedError(rf"\{which} of matrices is not supported")
-    return (sp.Max if which == "max" else sp.Min)(*arguments)
+    try:
+        return (sp.Max if which == "max" else sp.Min)(*arguments)
+    except ValueError:  # SymPy: "The argument ... is not comparable" (a complex number)
+        raise UnsupportedError(rf"\{which} of values that are not real numbers") from None
 
 
 def softmax(arguments: list, entry, col: int):

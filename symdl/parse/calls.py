@@ -8,7 +8,7 @@ import sympy as sp
 from symdl.errors import ParseError, UnsupportedError
 from symdl.functions import sigmoid, step
 from symdl.parse.apply import POINT, apply, apply_function, indicator_value, softmax
-from symdl.parse.bind import TRANSPOSE, add, mul
+from symdl.parse.bind import TRANSPOSE, add, is_matrix, mul
 from symdl.parse.groups import (
     Group, argument_of, has_top_level, is_token, next_group, next_is, split_top,
 )
@@ -191,7 +191,10 @@ class Calls:
         left, right = condition[:cut], condition[cut + 1:]
         if not left or not right:
             raise ParseError("an indicator needs a value on each side of its comparison", sign.col)
-        delta = sp.KroneckerDelta(self._index_value(left), self._index_value(right))
+        indices = [self._index_value(left), self._index_value(right)]
+        if any(is_matrix(index) for index in indices):
+            raise UnsupportedError(r"\mathbb{1}[a=b] compares numbers or indices, not matrices")
+        delta = sp.KroneckerDelta(*indices)
         return delta if sign.value == "=" else 1 - delta
 
     def _apply_at(self, function, label: str, primes: int, power, nodes: list, index: int,

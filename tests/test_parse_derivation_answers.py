@@ -18,6 +18,7 @@ from sympy.core.function import AppliedUndef
 
 from symdl import registry
 from symdl.derivations import gaussian_sse, hessian_quadratic
+from symdl.latex import to_latex
 from symdl.numeric import expand_sums
 from symdl.parse import Context, parse
 
@@ -134,6 +135,13 @@ def at_point(expr, seed: int = 8):
                           for atom in atoms})
 
 
+def same_value(name: str, derivation, answer, expected) -> bool:
+    difference = at_point(prepared(name, derivation, answer)) \
+        - at_point(prepared(name, derivation, expected))
+    entries = difference if isinstance(difference, sp.MatrixBase) else [difference]
+    return all(abs(sp.N(entry, 30)) < 1e-20 for entry in entries)
+
+
 CASES = [(name, key) for name, answers in ANSWERS.items() for key in answers]
 
 
@@ -145,13 +153,21 @@ def test_a_handwritten_answer_reads_as_the_result(name, key):
     target = parse(f"{key} = 0", context).sides[0]
     left = parsed.sides[0]
     assert (left.target, left.value) == (target.target, target.value)
-    answer = at_point(prepared(name, derivation, parsed.expr))
-    expected = at_point(prepared(name, derivation, derivation.results[key]))
-    difference = sp.N(sp.ImmutableMatrix([answer]) - sp.ImmutableMatrix([expected])
-                      if not isinstance(answer, sp.MatrixBase) else answer - expected, 30)
-    assert max(abs(entry) for entry in difference) < 1e-20, (parsed.expr, answer, expected)
+    assert same_value(name, derivation, parsed.expr, derivation.results[key]), parsed.expr
 
 
 def test_every_result_of_these_derivations_has_an_answer():
     for name, answers in ANSWERS.items():
         assert set(answers) == set(registry.build(name).results), name
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_result_as_symdl_prints_it_reads_back(name):
+    """A result pasted from symdl's own LaTeX parses in its derivation's context (and, for the
+    derivations above, has the result's value)."""
+    derivation = registry.build(name)
+    for key, value in derivation.results.items():
+        context = context_for(derivation, key)
+        parsed = parse(f"{key} = {to_latex(value)}", context)
+        if name in ANSWERS:
+            assert same_value(name, derivation, parsed.expr, value), key

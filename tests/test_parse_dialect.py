@@ -429,3 +429,8 @@ def test_a_matrix_derivative_is_deferred_and_never_a_silent_zero():
     assert isinstance(derivative, MatrixDerivative)
     entries = sp.ImmutableMatrix(2, 2, lambda r, c: sp.Symbol(f"w{r}{c}", real=True))
     assert derivative.xreplace({W2: entries}).doit() == 2 * entries
+
+
+def test_an_application_in_braces_as_sympy_prints_it():
+    f = sp.Function("f")
+    assert parse(r"f{\left(x_{n},w \right)}").expr == f(S("x_{n}"), S("w"))

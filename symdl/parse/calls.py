@@ -34,6 +34,10 @@ class Calls:
         if name is None:
             raise ParseError("expected a name", nodes[index].col)
         following = name.end
+        if next_group(nodes, following, "brace") and len(nodes[following].children) == 1 \
+                and next_group(nodes[following].children, 0, "paren"):
+            # f{\left(x, w\right)}, as SymPy's printer writes an application
+            nodes = nodes[:following] + nodes[following].children + nodes[following + 1:]
         quantity = self._named_quantity(name, nodes, following)
         if quantity is not None:
             out.value(quantity, name.col)

@@ -387,7 +387,20 @@ def test_breakpoints_are_in_the_tree(latex, kind):
     (r"\begin{cases} A & a > 0 \\ 0 & \text{otherwise} \end{cases}", "matrices"),
 ])
 def test_refused_with_a_reason(latex, message):
-    with pytest.raises(UnsupportedError, match=message):
+    with pytest.raises(UnsupportedError, match=message) as caught:
+        parse(latex, MATRICES)
+    if "column" in str(caught.value):
+        assert caught.value.args[0].count("(column") == 1
+
+
+@pytest.mark.parametrize("latex, column", [
+    (r"a + \operatorname{tr}(W)", 19),  # the word tr
+    (r"\|v\|_\infty + \|W\|_2", 1),
+    (r"a + \det W", 5),
+    (r"x_1 + \cdots + y_n", 7),
+])
+def test_refusals_of_new_constructs_name_their_column(latex, column):
+    with pytest.raises(UnsupportedError, match=rf"\(column {column}\)"):
         parse(latex, MATRICES)
 
 

@@ -12,7 +12,7 @@ from symdl.parse.groups import (
     Group, Tok, argument_of, first_col, first_top, is_digit, is_token, next_is, split_top,
 )
 from symdl.parse.library import Emitter
-from symdl.parse.linalg import bars_of, norm_of
+from symdl.parse.linalg import at_column, bars_of, norm_of
 from symdl.parse.names import canonical_tex, superscript_kind
 from symdl.parse.numbers import read_number
 from symdl.parse.vocabulary import CASES_ENVIRONMENTS, MATRIX_ENVIRONMENTS, RELATIONS
@@ -97,7 +97,7 @@ class Brackets:
             inner = bars_of(inner)  # |A| of a square matrix is its determinant
         elif group.kind == "norm":
             which, power, following = self._norm_subscript(nodes, following)
-            inner = norm_of(inner, which)
+            inner = at_column(norm_of, inner, group.col, which)
         out.value(inner, group.col)
         if power is not None:
             self._superscript_value(power, group.col, out)

@@ -13,7 +13,7 @@ from symdl.parse.groups import (
     Group, argument_of, has_top_level, is_token, next_group, next_is, split_top,
 )
 from symdl.parse.library import Emitter
-from symdl.parse.linalg import determinant_of, diagonal_of, trace_of
+from symdl.parse.linalg import at_column, determinant_of, diagonal_of, trace_of
 from symdl.parse.names import NameRead, canonical_tex, read_name, superscript_kind
 from symdl.parse.vocabulary import (
     BINARY_OPERATORS, EQUALS, FUNCTION_LETTERS, HADAMARD_COMMANDS, INVERSE_FUNCTIONS,
@@ -180,10 +180,10 @@ class Calls:
             arguments = self._arguments(nodes[following])
             if len(arguments) != 1:
                 raise ParseError(f"{word} takes one argument, not {len(arguments)}", token.col)
-            value, following = function(arguments[0]), following + 1
+            value, following = at_column(function, arguments[0], token.col), following + 1
         else:
             argument, following = self._loose_argument(nodes, following, token)
-            value = function(self.value(argument))
+            value = at_column(function, self.value(argument), token.col)
         out.value(value, token.col)
         if power is not None:
             self._emit_power(self.value(power), token.col, out)

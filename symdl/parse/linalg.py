@@ -16,6 +16,14 @@ from symdl.functions import elementwise
 from symdl.parse.bind import check_literal, is_matrix, matmul, scalar_of, shape_text, transpose
 
 
+def at_column(function, value, col: int, *args):
+    """``function(value, *args)``, its refusal naming the column of the construct."""
+    try:
+        return function(value, *args)
+    except UnsupportedError as error:
+        raise UnsupportedError(f"{error} (column {col})") from None
+
+
 def is_square(value) -> bool:
     rows, cols = value.shape
     return bool(sp.Add(rows, -cols).is_zero)

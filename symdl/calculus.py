@@ -1,4 +1,4 @@
-r"""Derivatives that involve matrices, left unevaluated until the matrices are concrete.
+r"""Derivatives, sums and diagonals of matrices, left unevaluated until the matrices are concrete.
 
 SymPy's matrix calculus returns silent zeros (sympy #27406, #30527, #24725, ...), so symdl never
 asks it for ``\frac{\partial}{\partial W}(\ldots)``. The parser builds a :class:`MatrixDerivative`
@@ -8,6 +8,11 @@ or :class:`ScalarDerivative` instead; once every matrix is an explicit matrix of
 Layout (``../shared/NOTATION.md``): the derivative of a scalar by a vector or matrix has that
 vector's or matrix's shape (a row for ``\partial x^{T}``); the derivative of a vector by a vector is
 the Jacobian in numerator layout; a vector or matrix by a scalar is taken entry by entry.
+
+SymPy's ``Sum`` is a scalar expression: it cannot stand in a matrix product or sum. A sum whose
+terms are matrices (``\sum_{n} (f_{n} - y_{n})(f_{n} - y_{n})^{T}``) is a :class:`MatrixSum`
+while the parser builds on it; a side that is such a sum, or a number times one, ends as SymPy's
+``Sum`` of a matrix body (``MatrixSum.as_sum``), as the derivations write it.
 """
 
 from __future__ import annotations
@@ -119,3 +124,71 @@ class MatrixDerivative(_Deferred, sp.MatrixExpr):
 
     def _entry(self, i, j, **kwargs):
         raise UnsupportedError("an entry of an unevaluated matrix derivative")
+
+
+class MatrixSum(sp.MatrixExpr):
+    """A sum of matrices over one or more indices, with limits ``(index, start, end)`` as in
+    ``Sum`` (innermost first); its shape is the body's."""
+
+    def __new__(cls, body, *limits):
+        return sp.MatrixExpr.__new__(cls, body, *(sp.Tuple(*limit) for limit in limits))
+
+    @property
+    def function(self):
+        return self.args[0]
+
+    @property
+    def limits(self):
+        return self.args[1:]
+
+    @property
+    def shape(self):
+        return self.function.shape
+
+    @property
+    def free_symbols(self):
+        found = set(self.function.free_symbols)
+        for index, start, end in reversed(self.limits):
+            found.discard(index)
+            found |= start.free_symbols | end.free_symbols
+        return found
+
+    def as_sum(self) -> sp.Sum:
+        """SymPy's scalar ``Sum`` of the matrix body, the form derivations write."""
+        return sp.Sum(self.function, *self.limits)
+
+    def doit(self, **hints):
+        body = self.function.doit(**hints) if hints.get("deep", True) else self.function
+        (index, start, end), rest = self.limits[0], self.limits[1:]
+        if not (start.is_Integer and end.is_Integer):
+            return self.func(body, *self.limits)
+        inner = self.func(body, *rest).doit(**hints) if rest else body
+        terms = [inner.xreplace({index: sp.Integer(value)}) for value in range(int(start), int(end) + 1)]
+        if not terms:
+            return sp.ZeroMatrix(*self.shape)
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total.doit(**hints) if hints.get("deep", True) else total
+
+    def _entry(self, i, j, **kwargs):
+        return sp.Sum(self.function._entry(i, j, **kwargs), *self.limits)
+
+    def _latex(self, printer):
+        bounds = "".join(rf"\sum_{{{printer._print(index)}={printer._print(start)}}}^{{{printer._print(end)}}}"
+                         for index, start, end in reversed(self.limits))
+        return rf"{bounds} {printer.parenthesize(self.function, 0)}"
+
+
+class DiagonalOf(sp.DiagonalOf):
+    """The column of a square matrix's diagonal; of an explicit matrix, that explicit column
+    (SymPy leaves ``DiagonalOf`` of an explicit matrix unevaluated, even by ``doit``)."""
+
+    def __new__(cls, arg):
+        if isinstance(arg, sp.MatrixBase):
+            return sp.ImmutableMatrix([arg[k, k] for k in range(min(arg.shape))])
+        return sp.MatrixExpr.__new__(cls, arg)
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        return self.func(arg)

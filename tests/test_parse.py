@@ -16,19 +16,9 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 import symdl.parse as parse_module
 from symdl.errors import ParseError, UnsupportedError
 from symdl.functions import relu, sigmoid, sigmoid_prime, step
-from symdl.parse import Context, DerivativeTarget, Parsed, canonical_name, parse, unknown_bound
+from symdl.parse import Context, DerivativeTarget, canonical_name, parse, unknown_bound
 
-
-def S(name: str) -> sp.Symbol:
-    return sp.Symbol(name, real=True)
-
-
-def I(name: str) -> sp.Symbol:  # noqa: E743 - an index symbol
-    return sp.Symbol(name, integer=True)
-
-
-def X(base: str, *indices) -> sp.Indexed:
-    return sp.Indexed(sp.IndexedBase(base), *indices)
+from parse_helpers import I, S, X, check_rule_and_near_miss
 
 
 a, b, h, t, w, x, y, z = map(S, "abhtwxyz")
@@ -225,42 +215,13 @@ RULES = [
 @pytest.mark.parametrize("rule, latex, expected, near, near_expected, context", RULES,
                          ids=[row[0] for row in RULES])
 def test_rule_and_near_miss(rule, latex, expected, near, near_expected, context):
-    context, near_context = context if isinstance(context, tuple) else (context, context)
-    reading = parse(latex, context).expr
-    near_reading = parse(near, near_context).expr
-    assert _same(reading, expected), f"{latex!r} read as {reading}"
-    assert _same(near_reading, near_expected), f"{near!r} read as {near_reading}"
-    if rule not in SAME_VALUE_RULES:
-        assert not _same(reading, near_reading), f"{latex!r} and {near!r} read alike"
+    check_rule_and_near_miss(latex, expected, near, near_expected, context,
+                             distinct=rule not in SAME_VALUE_RULES)
 
 
 # Rows whose near miss is another spelling of the same value (the point is the form, or the
 # tolerance checked below).
 SAME_VALUE_RULES = {"decimal"}
-
-
-def _same(actual, expected) -> bool:
-    """Equal as SymPy structures, or as values (matrix symbols instantiated, seed fixed)."""
-    if isinstance(expected, int):
-        expected = sp.Integer(expected)
-    if actual == expected:
-        return True
-    if getattr(actual, "is_Matrix", False) or getattr(expected, "is_Matrix", False):
-        return _instantiated(actual) == _instantiated(expected)
-    return sp.simplify(actual - expected) == 0
-
-
-def _instantiated(expr):
-    if not getattr(expr, "is_Matrix", False):
-        return None
-    symbols = sorted(expr.atoms(sp.MatrixSymbol), key=lambda symbol: symbol.name)
-    values = {}
-    for symbol in symbols:
-        seed = sum(map(ord, symbol.name))
-        rows, cols = symbol.shape
-        values[symbol] = sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Integer(
-            (seed * 7 + i * 5 + j * 3) % 11 - 5))
-    return (sp.ImmutableMatrix(expr.xreplace(values).doit()), expr.shape, type(expr).__name__)
 
 
 # -- numbers: the tolerance of a written decimal
@@ -437,7 +398,11 @@ def test_well_formed_but_refused(latex):
 
 SAMPLE_INPUTS = [r"\sigma(W x + b)", r"\frac{\partial}{\partial w} (w x)^2", "0.659",
                  r"\operatorname{softmax}(z)_i", r"\mathrm{import}", r"f(x; w)", r"10^{5}!",
-                 r"\frac{d}{dx}\sin(x)", r"\begin{bmatrix}1&2\\3&4\end{bmatrix}^{2}"]
+                 r"\frac{d}{dx}\sin(x)", r"\begin{bmatrix}1&2\\3&4\end{bmatrix}^{2}",
+                 r"\operatorname{tr}(A) + \det A + \|x\|_2 + |A| + A^{-T}",
+                 r"\begin{cases} a & a > 0 \\ 0 & \text{otherwise} \end{cases}",
+                 r"x_1 + \cdots + x_n", r"\delta_{ij} + \operatorname{artanh}(a)",
+                 r"p(\mathbf{y} \mid \mathbf{X}, w)", r"\sum_{n=1}^{N} W^{(2)} + I"]
 
 
 def test_user_text_never_reaches_eval_or_sympify(monkeypatch):

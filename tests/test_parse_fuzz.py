@@ -18,7 +18,7 @@ from symdl.parse import Context, Parsed, parse
 
 CONTEXT = Context(
     matrices={"W": (3, 4), "x": (4, 1), r"\delta": (3, 1), "h^{(3)}": (3, 1), "W^{(2)}": (3, 3),
-              r"\frac{\partial L}{\partial y}": (3, 1), "z": (5, 1)},
+              r"\frac{\partial L}{\partial y}": (3, 1), "z": (5, 1), "A": (4, 4)},
     indexed={"w^{[1]}": 2, "w^{[2]}": 2, "w^{[3]}": 1},
     step_functions=frozenset({"H"}),
 )
@@ -43,10 +43,18 @@ SEEDS = [
     r"M! 2^M", r"|x| + \lceil x \rceil", r"\prod_{i=1}^{n} x_i", r"\text{ReLU}(x)",
     r"\sigma_z^2 + 2\pi\sigma^{2}", r"\Delta^{(2)} + \delta^{(3)} (a^{(2)})^T",
     r"\frac{1}{2}\sum_{n=1}^{N}\{y_n - w^T\phi(x_n)\}^2", r"\sqrt[3]{x} + \sqrt{\frac{a}{b}}",
+    r"\operatorname{tr}(A^{-T} A) + \log\det A - \ln|A|", r"\|W\|_F^2 + \|x\|_1 + \|x\|_2^2",
+    r"\operatorname{diag}(x) - x x^T + I", r"(A + \lambda I)^{-1} + \mathbb{I}",
+    r"\begin{cases} a & a > 0 \\ 0 & \text{otherwise} \end{cases}",
+    r"x_1 + x_2 + \cdots + x_n", r"(1 - x_1)\cdots(1 - x_n)", r"\operatorname{artanh}(x) + \tanh^{-1} x",
+    r"\frac{\partial^2 f}{\partial x \partial y} + \delta_{ij} + \mathbb{1}[i=j]",
+    r"\sum_{n=1}^{N} x x^T + \frac{\partial}{\partial x^{T}} x^T A x",
 ]
 ALPHABET = list("{}()[]^_\\|&,;.'!=<>+-*/ 0123456789abcdefghxyzWT") + [
     r"\frac", r"\left(", r"\right)", r"\sigma", r"\sum", r"\partial", r"\odot", r"^{T}",
     r"\begin{bmatrix}", r"\end{bmatrix}", r"\\", r"\text{", r"\mathbb{1}", r"^{(1)}", "\x00",
+    r"\cdots", r"\det", r"\|", r"^{-T}", r"\begin{cases}", r"\end{cases}", r"\operatorname{tr}",
+    r"\delta_{ij}", "I", r"\mid",
     "\x1b", "\u202e", "é", "σ", "⊙", "\u200b", "\n", "\t", r"\operatorname{", r"\sqrt{", "e^{",
     "10^{", "!", r"\hat{",
 ]
@@ -85,10 +93,13 @@ TEMPLATES_1 = [r"-{0}", r"({0})^{{2}}", r"({0})^{{T}}", r"\sigma({0})", r"\tanh^
                r"|{0}|", r"\max(0,{0})", r"\frac{{\partial}}{{\partial x}} {0}", r"{0}!",
                r"\operatorname{{ReLU}}'({0})", r"\operatorname{{softmax}}({0})_i", r"\log({0})",
                r"\begin{{bmatrix}}{0} & 1\\ 2 & {0}\end{{bmatrix}}",
-               r"\left\lfloor {0} \right\rfloor"]
+               r"\left\lfloor {0} \right\rfloor", r"\operatorname{{tr}}({0})", r"\det {0}",
+               r"\|{0}\|_2", r"({0})^{{-T}}", r"{0}_1 + \cdots + {0}_n", r"\operatorname{{diag}}({0})"]
 TEMPLATES_2 = [r"{0} + {1}", r"{0} - {1}", r"{0} {1}", r"{0} \cdot {1}", r"{0} \odot {1}",
                r"\frac{{{0}}}{{{1}}}", r"{0}^{{{1}}}", r"f({0}; {1})", r"{0} = {1}",
-               r"\max({0}, {1})"]
+               r"\max({0}, {1})",
+               r"\begin{{cases}} {0} & x > 0 \\ {1} & \text{{otherwise}} \end{{cases}}",
+               r"({0} + \lambda I)^{{-1}} {1}"]
 
 
 def _combine(inner):
@@ -186,6 +197,14 @@ HOSTILE = [
     ("long product", " ".join("a" for _ in range(2000)), UnsupportedError),
     ("many terms", "+".join("a" for _ in range(4900)), UnsupportedError),
     ("not a string", b"x+1", ParseError),
+    ("elided sum to 10^9", r"x_1 + \cdots + x_{10^{9}}", UnsupportedError),
+    ("elided product to 10^5", r"x_1 \cdots x_{100000}", UnsupportedError),
+    ("determinant of an 11x11 literal", r"\det" + _matrix(11), UnsupportedError),
+    ("inverse of a 5x5 symbolic literal", r"\begin{bmatrix}a&0&0&0&0\\0&a&0&0&0\\0&0&a&0&0\\"
+     r"0&0&0&a&0\\0&0&0&0&a\end{bmatrix}^{-1}", UnsupportedError),
+    ("60 cases", r"\begin{cases}" + r"\\".join(f"{k} & x > {k}" for k in range(60))
+     + r"\end{cases}", UnsupportedError),
+    ("sum of matrices to 10^12", r"\sum_{i=1}^{10^{12}} W^{(2)}", UnsupportedError),
 ]
 
 

@@ -290,12 +290,13 @@ ANSWERS = [
                      r"\left(n g_i - \sum_j g_j - \hat{z}_i \sum_j g_j\right)", False),
     ("batchnorm", {}, r"\frac{\partial L}{\partial z_i} = \frac{\gamma g_i}{\sqrt{\sigma_B^2+\epsilon}}", False),
     ("optimizers", {}, "0.95", True), ("optimizers", {}, "0.905", False),  # the first result is momentum's
-    ("optimizers", {}, r"w^{(\text{Adam})}_{1} = 0.9", True), ("optimizers", {}, r"w^{(\mathrm{Adam})}_{1} = 0.95", False),
+    ("optimizers", {}, r"w^{(\text{Adam})}_{1} = 0.90", True),
+    ("optimizers", {}, r"w^{(\text{Adam})}_{1} = 0.9", False),  # rounded, so it needs two significant figures ("optimizers", {}, r"w^{(\mathrm{Adam})}_{1} = 0.95", False),
     ("optimizers", {}, r"w^{(\mathrm{Nesterov})}_{1} = 0.905", True),
     ("optimizers", {}, r"w^{(\mathrm{Nesterov})}_{1} = 0.95", False),
     ("optimizers", {}, r"w^{(\mathrm{RMSProp})}_{1} = 0.684", True),
     ("optimizers", {}, r"w^{(\mathrm{RMSProp})}_{1} = 0.683", False),
-    ("optimizers", {"method": "adam"}, "0.9", True), ("optimizers", {"method": "adam"}, "0.900000002", True),
+    ("optimizers", {"method": "adam"}, "0.90", True), ("optimizers", {"method": "adam"}, "0.9", False), ("optimizers", {"method": "adam"}, "0.900000002", True),
     ("optimizers", {"method": "adam"}, "0.900000003", False), ("optimizers", {"method": "adam"}, "0.95", False),
     ("optimizers", {"method": "adam"}, r"\hat{v}_{1} = 0.25", True),
     ("optimizers", {"method": "adam"}, r"\hat{v}_{1} = 0.00025", False),  # without the bias correction

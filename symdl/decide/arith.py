@@ -194,10 +194,17 @@ class Precise:
         self.dps = dps
         self.context = mpmath.MPContext()
         self.context.dps = dps
+        self._numbers: dict = {}
 
     def number(self, value: Fraction):
-        ctx = self.context
-        return ctx.mpf(value.numerator) / value.denominator
+        try:
+            return self._numbers[value]
+        except KeyError:
+            pass
+        if len(self._numbers) > 100_000:
+            self._numbers.clear()
+        result = self._numbers[value] = self.context.mpf(value.numerator) / value.denominator
+        return result
 
     def constant(self, name: str):
         return {"pi": self.context.pi, "E": self.context.e}[name]

@@ -30,7 +30,8 @@ POINTS_SCALAR = 10  # random points for a problem without sizes
 POINTS_PER_SIZE = 5
 POINTS_PER_SIZE_LARGE = 3  # when a side has many entries
 LARGE = 16
-MAX_ASSIGNMENTS = 9  # free-index values tried at one point
+MAX_ASSIGNMENTS = 9  # free-index values tried at one set of sizes
+PER_POINT = 3  # ... and at one point
 
 
 @dataclass
@@ -73,10 +74,15 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     if evidence.undefined_answer is not None or evidence.different is not None:
         return diagnose(problem, evidence, seed)
     informative = [s for s in evidence.samples if s.outcome in (EQUAL, UNSURE)]
+    if not informative and prove_equal(problem.expected, problem.answer, problem.meanings, thorough=True):
+        return Verdict("equivalent", "proved (simplify); no point where the expected value exists was found",
+                       method="proved")
     if not informative:
         return undecided("no point was found where the expected value exists"
                          f" ({evidence.skipped} tried)")
     unsure = [s for s in informative if s.outcome == UNSURE]
+    if unsure and prove_equal(problem.expected, problem.answer, problem.meanings, thorough=True):
+        return Verdict("equivalent", "proved (simplify)", method="proved")
     if unsure:
         return undecided(f"the two sides agree to every precision tried at {_where(unsure[0].where)}, but their "
                          "difference does not shrink as the precision grows")
@@ -97,7 +103,10 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     """Evidence size set by size set, until a difference shows or every point agrees."""
     evidence = Evidence()
     every = [problem.expected, problem.answer, *problem.meanings.values()]
-    for sizes in size_sets(size_symbols(*every), problem.sizes):
+    ranges = {sp.sympify(problem.index_ranges[i]) for i in free_indices(problem.expected, problem.answer)
+              if i in problem.index_ranges}
+    sizes_needed = size_symbols(*every) | {s for r in ranges for s in r.free_symbols}
+    for sizes in size_sets(sizes_needed, problem.sizes):
         status = _gather_at(problem, sizes, seed, rtol, evidence)
         if status == _STOP:
             break
@@ -118,7 +127,7 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
     for n, point in enumerate(base + extra):
         if large and POINTS_PER_SIZE_LARGE <= n < len(base):
             continue
-        for assignment in assignments:
+        for assignment in _rotation(assignments, n):
             result = _sample(problem, point, assignment, start, rtol, exactness, seed, evidence)
             if result in (_STOP, _SKIP_SIZES):
                 return result if result == _STOP else (_INFORMATIVE if informative else _NOTHING)
@@ -165,7 +174,7 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
         if rtol is not None:
             close = all(abs(y - x) <= rtol * abs(x) for x, y in zip(*shaped))
             return Sample(where, *shaped, EQUAL if close else DIFFERENT, False)
-        outcome, _, last = judge(lambda kind: _entries(*values(kind)), start)
+        outcome, _, last = judge(lambda kind: _entries(*values(kind)), start, shaped)
         return Sample(where, last[0], last[1], outcome, False)
     except _ExpectedFails as failure:
         evidence.skipped += 1
@@ -238,9 +247,9 @@ def size_symbols(*exprs) -> set:
             expr = expr.expr
         for node in sp.preorder_traversal(expr):
             if isinstance(node, (sp.Sum, sp.Product)):
-                for _, *bounds in node.limits:
+                for variable, *bounds in node.limits:
                     for bound in bounds:
-                        found |= {s for s in bound.free_symbols if s.is_integer}
+                        found |= bound.free_symbols - {variable}
             elif isinstance(node, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
                 for dim in node.shape:
                     found |= sp.sympify(dim).free_symbols
@@ -284,6 +293,13 @@ def _assignments(indices, ranges: dict, sizes: dict) -> list[dict]:
         step = max(1, len(rest) // (MAX_ASSIGNMENTS - len(diagonal)))
         combos = diagonal + rest[::step][:MAX_ASSIGNMENTS - len(diagonal)] + [combos[-1]]
     return [dict(zip(indices, combo)) for combo in combos]
+
+
+def _rotation(assignments: list, n: int) -> list:
+    """The free-index values tried at the n-th point: a few at each, all of them over the points."""
+    if len(assignments) <= PER_POINT:
+        return assignments
+    return [assignments[(n * PER_POINT + k) % len(assignments)] for k in range(PER_POINT)]
 
 
 def float_of(value) -> float:

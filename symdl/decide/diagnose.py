@@ -143,8 +143,10 @@ def additive_term(problem: Problem) -> str | None:
     """LaTeX of ``answer − expected`` when it comes out shorter than either side."""
     from symdl.latex import to_latex
 
+    from symdl.decide.prove import written_out
+
     try:
-        expected, answer = problem.expected, problem.answer
+        expected, answer = written_out(problem.expected, problem.aliases), written_out(problem.answer, problem.aliases)
         difference = answer - expected
         difference = difference.doit() if getattr(difference, "is_Matrix", False) else sp.expand(difference)
     except Exception:  # noqa: BLE001 - a failed extra probe only means no such diagnosis

@@ -33,6 +33,7 @@ _FUNCTIONS = {
     sp.cosh: "cosh", sp.tanh: "tanh", sp.sech: "sech", sp.csch: "csch", sp.coth: "coth",
     sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sigmoid: "sigmoid",
 }
+_NOT_FINITE = (sp.zoo, sp.nan, sp.oo, sp.S.NegativeInfinity)
 _SUBSCRIPTED = re.compile(r"^(?P<head>.+)_\{(?P<sub>[^{}]+)\}$")
 
 
@@ -40,7 +41,8 @@ class Evaluator:
     """Evaluates expressions at one point; ``bindings`` hold summation indices and free indices,
     ``overrides`` the dual-valued variables of a derivative being taken."""
 
-    def __init__(self, kind, point, definitions=None, bindings=None, overrides=None, seed: int = 0):
+    def __init__(self, kind, point, definitions=None, bindings=None, overrides=None, seed: int = 0,
+                 defined=None):
         self.kind = kind
         self.point = point
         self.definitions = definitions or {}
@@ -48,12 +50,24 @@ class Evaluator:
         self.overrides = overrides or {}
         self.seed = seed
         self._cache: dict = {}
+        # Values of defined quantities, shared by every evaluator with the same dual variables:
+        # a definition is closed (it sees only its own indices), so its value does not depend on where
+        # it is used.
+        self._defined = {} if defined is None else defined
         self._bound_names = {symbol.name: value for symbol, value in self.bindings.items()}
 
     def child(self, bindings=None, overrides=None) -> "Evaluator":
         return Evaluator(self.kind, self.point, self.definitions,
                          {**self.bindings, **(bindings or {})}, {**self.overrides, **(overrides or {})},
-                         self.seed)
+                         self.seed, None if overrides else self._defined)
+
+    def defined(self, key, expr, bindings=None):
+        """The value of a definition (with its own index values ``bindings``), computed once."""
+        if key not in self._defined:
+            closed = Evaluator(self.kind, self.point, self.definitions, bindings or {}, self.overrides, self.seed,
+                               self._defined)
+            self._defined[key] = closed.value(expr)
+        return self._defined[key]
 
     def number(self, value: Fraction):
         return self.kind.number(value)
@@ -84,12 +98,13 @@ class Evaluator:
             return self.number(Fraction(expr))
         if getattr(expr, "is_Matrix", False):
             return self._matrix(expr)
-        if expr.is_Number:
-            return self._literal(expr)
-        if expr is sp.pi or expr is sp.E:
-            return self.kind.constant("pi" if expr is sp.pi else "E")
-        if expr is sp.I:
-            raise Undefined("not a real number")
+        if expr.is_Atom:
+            if any(expr is special for special in _NOT_FINITE) or expr is sp.I:
+                raise Undefined("not a finite real number")
+            if expr.is_Number:
+                return self._literal(expr)
+            if expr is sp.pi or expr is sp.E:
+                return self.kind.constant("pi" if expr is sp.pi else "E")
         if isinstance(expr, sp.Symbol):
             return self._symbol(expr)
         if isinstance(expr, sp.Indexed):
@@ -116,6 +131,14 @@ class Evaluator:
         return self.number(Fraction(int(number.p), int(number.q)))
 
     def _integer(self, expr) -> int:
+        if isinstance(expr, int):
+            return expr
+        if expr.is_Integer:
+            return int(expr)
+        if expr in self.bindings:
+            value = primal(self.bindings[expr])
+            if is_integer(value):
+                return int(value)
         value = primal(self.scalar_value(expr) if isinstance(expr, sp.Basic) else expr)
         if not is_integer(value):
             raise Undefined("an index that is not an integer")
@@ -130,7 +153,7 @@ class Evaluator:
         if key in self.overrides:
             return self.overrides[key]
         if symbol in self.definitions:
-            return self.value(self.definitions[symbol])
+            return self.defined(symbol, self.definitions[symbol])
         if symbol in self.point.sizes:
             return self.number(Fraction(int(self.point.sizes[symbol])))
         return self.number(self.point.scalar(symbol, key[1]))
@@ -149,8 +172,8 @@ class Evaluator:
         base = expr.base
         if base in self.definitions:
             function = self.definitions[base]
-            return self.child(dict(zip(function.variables, map(self.number, map(Fraction, indices))))) \
-                .value(function.expr)
+            values = dict(zip(function.variables, map(self.number, map(Fraction, indices))))
+            return self.defined((base, indices), function.expr, values)
         name = base.label.name
         key = ("i", name, indices)
         if key in self.overrides:
@@ -165,7 +188,7 @@ class Evaluator:
 
     def _matrix_symbol(self, symbol):
         if symbol in self.definitions:
-            return self.value(self.definitions[symbol])
+            return self.defined(symbol, self.definitions[symbol])
         rows, cols = (self._integer(d) for d in symbol.shape)
         name = self._bound_name(symbol.name)
         drawn = self.point.matrix(name, rows, cols)

@@ -69,13 +69,14 @@ def relation(before, now, digits_before: int, digits_now: int) -> str:
     return UNSURE
 
 
-def judge(evaluate, start: int) -> tuple[str, int | None, list]:
-    """Compare entry by entry; ``evaluate(kind)`` gives the lists (expected, answer) at that precision.
+def judge(evaluate, start: int, first=None) -> tuple[str, int | None, list]:
+    """Compare entry by entry; ``evaluate(kind)`` gives the lists (expected, answer) at that precision
+    (``first``, when given, is what it gives at ``start``).
 
     Returns (outcome, index of the first differing entry or None, the values at the last precision).
     """
     digits = start
-    before = evaluate(precise(digits))
+    before = first if first is not None else evaluate(precise(digits))
     while digits * 2 <= MAX_DIGITS * 2:
         after_digits = digits * 2
         after = evaluate(precise(after_digits))

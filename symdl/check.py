@@ -255,7 +255,7 @@ def _commuting_probe(verdict: Verdict, texts: list, context: Context, claims) ->
             if sp.expand(value - target) != 0:
                 names = ", ".join(sorted(capitals))
                 return undecided(f"equal only if {names} commute; declare their shapes (e.g. --shape "
-                                 f"{sorted(capitals)[0]}=2x2)", verdict.method)
+                                 f"{sorted(capitals)[0]}=2x2)")
         except Exception:  # noqa: BLE001 - SymPy's non-commutative algebra fails on odd input
             return undecided(f"equal only if {', '.join(sorted(capitals))} commute as scalars; declare their shapes")
     return None
@@ -359,6 +359,11 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
     for key, target in targets.items():
         assignment = _bind(target, parsed.lhs)
         if assignment is not None:
+            own = _result_context(context, derivation.results[key])
+            if own is not context:  # read again as this result reads its names (y_n a number, not a vector)
+                parsed, failed = _read(answer, own, "answer")
+                if failed:
+                    return failed
             verdict = _check_result(derivation, key, assignment, parsed, bounds, target, rtol=rtol, digits=digits,
                                     seed=seed)
             if verdict.verdict == "not_equivalent" and isinstance(target, DerivativeTarget):
@@ -371,6 +376,16 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
         return _decide_claims(claims, problem_of, rtol=rtol, digits=digits, seed=seed)
     lhs = parsed.lhs.latex() if isinstance(parsed.lhs, DerivativeTarget) else _brief(parsed.sides[0].text)
     return undecided(f"the left side {lhs} names no result of {name}; its results are: {'; '.join(derivation.results)}")
+
+
+def _result_context(context: Context, result) -> Context:
+    """The context with the vectors dropped whose names a result uses as indexed numbers instead
+    (gaussian-sse has the vector ``y_{n}`` and, in its scalar results, the numbers ``y_n``)."""
+    bases = {indexed.base.label.name for indexed in result.atoms(sp.Indexed)} if isinstance(result, sp.Basic) else set()
+    clashing = {name for name in context.matrices if name.split("_")[0] in bases and "_" in name}
+    if not clashing:
+        return context
+    return dataclasses.replace(context, matrices={k: v for k, v in context.matrices.items() if k not in clashing})
 
 
 def _definition_named(derivation, value):

@@ -1,7 +1,8 @@
 """The ``symdl`` command: a thin layer over the library, one function per subcommand.
 
 Exit codes: 0 success, 1 a negative finding (a failed verification, a wrong answer),
-2 input that could not be used (unknown name, bad parameter, unreadable LaTeX).
+2 input that could not be used (unknown name, bad parameter, unreadable LaTeX), 3 an answer
+symdl could neither prove nor refute ("undecided", with the reason).
 """
 
 from __future__ import annotations
@@ -58,15 +59,17 @@ def _check_payload(payload: dict) -> dict:
 
     if payload.get("derivation"):
         return check_derivation(payload["derivation"], payload["answer"], params=payload["params"],
-                                rtol=payload["rtol"]).to_dict()
+                                rtol=payload["rtol"], digits=payload.get("digits")).to_dict()
     return check(payload["expected"], payload["answer"], mode=payload["mode"], wrt=payload["wrt"],
-                 shapes=payload["shape"], rtol=payload["rtol"]).to_dict()
+                 shapes=payload["shape"], rtol=payload["rtol"], digits=payload.get("digits")).to_dict()
 
 
 def cmd_check(args) -> int:
     """Check one answer (LaTeX) against an expected result or a derivation's result.
 
-    Exit code 0 means equivalent, 1 not equivalent, 2 the input could not be checked.
+    Exit code 0 means equivalent (proved, or equal at exact or high-precision points), 1 not
+    equivalent (with a counterexample), 3 undecided (neither could be shown; the reason is given),
+    2 the input could not be checked.
     """
     import json
 
@@ -75,7 +78,7 @@ def cmd_check(args) -> int:
     if bool(args.expected) == bool(args.derivation):
         raise SymdlError("give exactly one of --expected TEX or --derivation NAME")
     payload = {"expected": args.expected, "derivation": args.derivation, "answer": args.answer,
-               "mode": args.mode, "wrt": args.wrt, "shape": args.shape, "rtol": args.rtol,
+               "mode": args.mode, "wrt": args.wrt, "shape": args.shape, "rtol": args.rtol, "digits": args.digits,
                "params": parse_assignments(args.param)}
     result = run_one(_check_payload, payload, args.timeout)
     verdict = result.get("verdict", "error")
@@ -84,6 +87,8 @@ def cmd_check(args) -> int:
                          ensure_ascii=False))
     else:
         print(f"{verdict.replace('_', ' ')}: {result.get('detail', '')}")
+        if result.get("method"):
+            print(f"method: {result['method']}")
         if result.get("diagnosis"):
             print(f"diagnosis: {result['diagnosis']}")
         if result.get("counterexample"):
@@ -93,7 +98,7 @@ def cmd_check(args) -> int:
             print(f"counterexample at {shown or 'no free symbols'}:")
             print(f"  expected {_brief(c.get('expected'))}")
             print(f"  answer   {_brief(c.get('answer'))}")
-    return {"equivalent": 0, "not_equivalent": 1}.get(verdict, 2)
+    return {"equivalent": 0, "not_equivalent": 1, "undecided": 3}.get(verdict, 2)
 
 
 def _brief(values) -> str:
@@ -174,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symdl",
         description="Derive, render and verify the mathematics of deep learning.",
-        epilog="Exit codes: 0 ok, 1 a check or answer failed, 2 the input could not be used.",
+        epilog="Exit codes: 0 ok, 1 a check or answer failed, 2 the input could not be used, 3 undecided.",
     )
     parser.add_argument("--version", action="version", version=f"symdl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -206,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--shape", action="append", metavar="NAME=RxC", help="declare a matrix, e.g. --shape W=3x4 (repeatable)")
     check.add_argument("--param", action="append", metavar="K=V", help="a parameter of the derivation")
     check.add_argument("--rtol", type=float, help="relative tolerance for numbers, instead of rounding to the digits written")
+    check.add_argument("--digits", type=int, metavar="N",
+                       help="significant figures a rounded decimal answer must carry (default 2)")
     check.add_argument("--timeout", type=float, default=10.0, help="seconds before the check is stopped (default 10)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
 

@@ -16,7 +16,7 @@ from symdl.decide.compare import (
 from symdl.decide.precision import start_digits
 from symdl.decide.verdict import Problem, Verdict
 
-FEW_DIGITS = 10 ** 30  # how closely a ratio or gap must repeat to name it
+FEW_DIGITS = 10 ** 80  # how closely a ratio or gap must repeat to name it (values carry ≥ 100 digits)
 
 
 def diagnose(problem: Problem, evidence: Evidence, seed: int) -> Verdict:
@@ -96,7 +96,7 @@ def _reason(problem: Problem, evidence: Evidence, seed: int) -> tuple[str | None
     nonzero = [(e, a) for e, a in pairs if e != 0]
     if nonzero and all(_close(a, 0 * a) for e, a in pairs if e == 0):
         ratio = nonzero[0][1] / nonzero[0][0]
-        if ratio != 0 and all(_close(a / e, ratio) for e, a in nonzero):
+        if ratio != 0 and not _close(ratio, 1 + 0 * ratio) and all(_close(a / e, ratio) for e, a in nonzero):
             label = _name(ratio)
             return f"off by a constant factor {label}", f"the answer is {label} times the expected result"
     gaps = [a - e for e, a in pairs]
@@ -131,11 +131,14 @@ def _close(x, y) -> bool:
 
 
 def _name(value) -> str:
-    """A small rational for a number (2, 1/2, -3/4), else its decimal."""
+    """A small rational for a number (2, 1/2, -3/4), else its decimal (``1 + 1e-60`` near 1)."""
     for denominator in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 100):
         numerator = round(float_of(value) * denominator)
         if numerator and _close(value * denominator, numerator):
             return str(sp.Rational(numerator, denominator))
+    near = round(float_of(value))
+    if near and abs(float_of(value - near)) < 1e-6:
+        return f"{near} {'+' if value > near else '-'} {abs(float_of(value - near)):.3g}"
     return f"{float_of(value):.6g}"
 
 

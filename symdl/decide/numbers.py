@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import mpmath
 import sympy as sp
 
 from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined
@@ -88,12 +89,16 @@ def compare_numbers(expected, answer, tolerance=None, rtol=None, digits=None) ->
                          "but symdl could not show they are equal", "number")
     else:
         ok = outcome == EQUAL
-        rule = "exact values" if want is not None and got is not None else "equal at every precision tried"
+        if want is not None and got is not None:
+            rule = "exact values"
+        else:
+            rule = "equal at every precision tried" if ok else f"they differ at {start} significant digits"
+    shown_got = _show(got if got is not None else got_value)
+    shown_want = _show(want if want is not None else want_value)
     if ok:
-        return Verdict("equivalent", f"{_show(got_value)} equals {_show(want_value)} ({rule})", method="number")
+        return Verdict("equivalent", f"{shown_got} equals {shown_want} ({rule})", method="number")
     diagnosis = _number_diagnosis(want_value, got_value, tolerance)
-    return Verdict("not_equivalent", f"{_show(got_value)} is not {_show(want_value)} ({rule})", diagnosis,
-                   example, "number")
+    return Verdict("not_equivalent", f"{shown_got} is not {shown_want} ({rule})", diagnosis, example, "number")
 
 
 def _values(kind, expected, answer):
@@ -134,9 +139,10 @@ def _float(value) -> float | str:
 
 
 def _show(value) -> str:
+    """A number as a reader wants it: integers in full, others to 10 significant digits."""
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
-        return f"{float(value):.10g}"
-    text = _float(value)
-    return f"{text:.10g}" if isinstance(text, float) else str(text)
+        value = float(value) if abs(value) > Fraction(1, 10 ** 300) else value
+        return f"{value:.10g}" if isinstance(value, float) else f"{value.numerator}/{value.denominator}"
+    return mpmath.nstr(value, 10, min_fixed=-4, max_fixed=16) if hasattr(value, "ae") else str(value)

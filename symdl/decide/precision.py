@@ -5,7 +5,8 @@ is real does not depend on the precision: it stays the same. Rounding noise shri
 precision grows. So:
 
 - *different* when the difference is nonzero and the same at two precisions (to 6 digits);
-- *equal* when it is zero at both, or shrinks by at least half the digits added;
+- *equal* when it is as small as each precision allows at both (relative to the values, 10 digits
+  spared for rounding), or shrinks by at least half the digits added (noise after cancellation);
 - *unsure* otherwise, after the precision has doubled three times.
 
 The first precision is 50 digits plus the digits of the longest number written in either side
@@ -23,6 +24,7 @@ from symdl.decide.arith import Precise
 
 BASE_DIGITS = 50
 MAX_DIGITS = 1200
+NOISE_DIGITS = 10  # digits of a precision that rounding may eat in a long computation
 EQUAL, DIFFERENT, UNSURE = "equal", "different", "unsure"
 
 
@@ -60,32 +62,40 @@ def relation(before, now, digits_before: int, digits_now: int) -> str:
     """How one pair (expected, answer) compares, from its values at two precisions."""
     (e0, a0), (e1, a1) = before, now
     d0, d1 = abs(a0 - e0), abs(a1 - e1)
-    if d0 == 0 and d1 == 0:
-        return EQUAL
     if d1 > 0 and abs(d1 - d0) <= d1 / 10 ** 6:
-        return DIFFERENT
+        return DIFFERENT  # the same difference at both precisions: it is real
+    if _at_noise(d0, e0, a0, digits_before) and _at_noise(d1, e1, a1, digits_now):
+        return EQUAL  # as small as each precision allows, at both
     if d0 > 0 and d1 <= d0 / 10 ** ((digits_now - digits_before) // 2):
-        return EQUAL
+        return EQUAL  # shrinks with the precision: rounding noise (after cancellation)
     return UNSURE
+
+
+def _at_noise(difference, e, a, digits: int) -> bool:
+    return difference * 10 ** (digits - NOISE_DIGITS) <= max(abs(e), abs(a))
 
 
 def judge(evaluate, start: int, first=None) -> tuple[str, int | None, list]:
     """Compare entry by entry; ``evaluate(kind)`` gives the lists (expected, answer) at that precision
-    (``first``, when given, is what it gives at ``start``).
+    (``first``, when given, is what it gives at ``start``). An entry, once shown equal, stays so.
 
     Returns (outcome, index of the first differing entry or None, the values at the last precision).
     """
     digits = start
     before = first if first is not None else evaluate(precise(digits))
-    while digits * 2 <= MAX_DIGITS * 2:
+    settled = [False] * len(before[0])
+    while digits < MAX_DIGITS:
         after_digits = digits * 2
         after = evaluate(precise(after_digits))
-        outcomes = [relation(b, a, digits, after_digits) for b, a in zip(zip(*before), zip(*after))]
-        if DIFFERENT in outcomes:
-            return DIFFERENT, outcomes.index(DIFFERENT), after
-        if all(o == EQUAL for o in outcomes):
+        pairs = list(zip(zip(*before), zip(*after)))
+        for index, (b, a) in enumerate(pairs):
+            if settled[index]:
+                continue
+            outcome = relation(b, a, digits, after_digits)
+            if outcome == DIFFERENT:
+                return DIFFERENT, index, after
+            settled[index] = outcome == EQUAL
+        if all(settled):
             return EQUAL, None, after
         before, digits = after, after_digits
-        if digits > MAX_DIGITS:
-            break
     return UNSURE, None, before

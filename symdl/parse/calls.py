@@ -10,20 +10,32 @@ from symdl.functions import sigmoid, step
 from symdl.parse.apply import POINT, apply, apply_function, indicator_value, softmax
 from symdl.parse.bind import TRANSPOSE, add, is_matrix, mul
 from symdl.parse.groups import (
-    Group, argument_of, has_top_level, is_token, next_group, next_is, split_top,
+    Group, Tok, argument_of, has_top_level, is_token, next_group, next_is, split_top,
 )
 from symdl.parse.library import Emitter
 from symdl.parse.linalg import at_column, determinant_of, diagonal_of, trace_of
 from symdl.parse.names import NameRead, canonical_tex, read_name, superscript_kind
 from symdl.parse.vocabulary import (
     BINARY_OPERATORS, EQUALS, FUNCTION_LETTERS, HADAMARD_COMMANDS, INVERSE_FUNCTIONS,
-    LIBRARY_FUNCTIONS, PLAIN_FUNCTION_LETTERS, RELATIONS,
+    FUNCTION_WORDS, LIBRARY_FUNCTIONS, MATRIX_FUNCTION_WORDS, PLAIN_FUNCTION_LETTERS, RELATIONS,
 )
 
 MATRIX_FUNCTIONS = {"trace": trace_of, "determinant": determinant_of, "diagonal": diagonal_of}
 # Where a function's argument written without parentheses ends.
 ARGUMENT_ENDS = (frozenset(BINARY_OPERATORS) | HADAMARD_COMMANDS | frozenset(RELATIONS) | EQUALS
                  | frozenset({",", ";", "&", "<", ">", "!", r"\\"}))
+
+
+def _starts_function(node) -> bool:
+    r"""A node that opens another function (``\det A \det B``: the first argument ends there)."""
+    if not isinstance(node, Tok):
+        return False
+    if node.kind == "cmd":
+        return node.value in LIBRARY_FUNCTIONS or node.value in (r"\det", r"\max", r"\min")
+    if node.kind == "text":
+        word = node.value.strip()
+        return word in MATRIX_FUNCTION_WORDS or word.lower() in FUNCTION_WORDS
+    return False
 
 
 class Calls:
@@ -161,7 +173,8 @@ class Calls:
         r"""The argument of a function written without parentheses (``\det A``,
         ``\operatorname{tr} A B``, ``\tanh^{-1} x``): the factors up to the next operator."""
         end = index
-        while end < len(nodes) and not is_token(nodes[end], *ARGUMENT_ENDS):
+        while end < len(nodes) and not is_token(nodes[end], *ARGUMENT_ENDS) \
+                and not (end > index and _starts_function(nodes[end])):
             end += 1
         if end == index:
             raise ParseError(f"{getattr(token, 'command', '') or token.value} needs an argument",

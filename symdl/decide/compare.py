@@ -27,8 +27,8 @@ from symdl.decide.prove import prove_equal
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
 
 POINTS_SCALAR = 10  # random points for a problem without sizes
-POINTS_PER_SIZE = 5
-POINTS_PER_SIZE_LARGE = 3  # when a side has many entries
+TOTAL_POINTS = 16  # random points shared out over the sets of sizes
+POINTS_PER_SIZE_LARGE = 2  # when a side has many entries
 LARGE = 16
 MAX_ASSIGNMENTS = 9  # free-index values tried at one set of sizes
 PER_POINT = 3  # ... and at one point
@@ -106,8 +106,11 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     ranges = {sp.sympify(problem.index_ranges[i]) for i in free_indices(problem.expected, problem.answer)
               if i in problem.index_ranges}
     sizes_needed = size_symbols(*every) | {s for r in ranges for s in r.free_symbols}
-    for sizes in size_sets(sizes_needed, problem.sizes):
-        status = _gather_at(problem, sizes, seed, rtol, evidence)
+    cheap = not any(isinstance(e, sp.Basic) and (getattr(e, "is_Matrix", False) or e.has(sp.MatrixSymbol))
+                    for e in every)
+    sets = size_sets(sizes_needed, problem.sizes, many=cheap)
+    for sizes in sets:
+        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)))
         if status == _STOP:
             break
         evidence.sizes_tried += status == _INFORMATIVE
@@ -117,9 +120,9 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
 _STOP, _SKIP_SIZES, _INFORMATIVE, _NOTHING = "stop", "skip sizes", "informative", "nothing"
 
 
-def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence) -> str:
+def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int) -> str:
     assignments = _assignments(free_indices(problem.expected, problem.answer), problem.index_ranges, sizes)
-    base = points(seed, sizes, POINTS_PER_SIZE if sizes else POINTS_SCALAR, problem.spd)
+    base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd)
     extra = breakpoint_points(problem, base[0], seed)
     start = start_digits(problem.expected, problem.answer)
     informative, large = False, False

@@ -19,18 +19,21 @@ import sympy as sp
 DECADES = (0.3, 1.0, 2.0, 0.6, 3.0, 1.5, 4.0, 0.2, 2.5, 5.0, 1.0, 3.5)
 #: Values every size symbol takes across the size sets: three distinct values, one ≥ 6.
 SIZE_SETS = ((2, 3, 4, 5, 6, 7), (3, 5, 2, 4, 7, 6), (6, 7, 8, 9, 10, 11))
+#: More sets where sizes are cheap (no matrices): a difference polynomial in a size must then have
+#: degree six to vanish at every size tried.
+MORE_SIZE_SETS = ((4, 2, 3, 6, 5, 8), (5, 4, 7, 3, 2, 9), (7, 6, 5, 2, 3, 4))
 
 
-def size_sets(size_symbols, given: dict) -> list[dict]:
+def size_sets(size_symbols, given: dict, many: bool = False) -> list[dict]:
     """Concrete sizes to try: the given ones first, then sets where every size symbol takes a new,
-    distinct value (widths within a set unequal, one set ≥ 6)."""
+    distinct value (widths within a set unequal, one set ≥ 6); with ``many``, three more."""
     symbols = sorted(size_symbols, key=str)
     if not symbols:
         return [dict(given)]
     sets = []
     if all(s in given for s in symbols):
         sets.append({s: int(given[s]) for s in symbols})
-    for values in SIZE_SETS:
+    for values in SIZE_SETS + (MORE_SIZE_SETS if many else ()):
         candidate = {s: values[n % len(values)] + 6 * (n // len(values)) for n, s in enumerate(symbols)}
         if candidate not in sets:
             sets.append(candidate)

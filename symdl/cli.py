@@ -174,7 +174,7 @@ def cmd_export(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from symdl import __version__
-    from symdl.verify import DEFAULT_SEED
+    from symdl.defaults import VERIFY_SEED as DEFAULT_SEED
 
     parser = argparse.ArgumentParser(
         prog="symdl",

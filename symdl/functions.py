@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -206,7 +205,15 @@ def elementwise(f, x):
     return f(x)
 
 
+def _np():
+    import numpy
+
+    return numpy
+
+
 def _np_sigmoid(a):
+    import numpy as np  # here, not at the top: checking an answer never needs NumPy
+
     a = np.asarray(a, dtype=float)
     return np.where(a >= 0, 1 / (1 + np.exp(-np.abs(a))), np.exp(-np.abs(a)) / (1 + np.exp(-np.abs(a))))
 
@@ -214,6 +221,8 @@ def _np_sigmoid(a):
 def _np_factorial(a):
     """n! for real arguments, as Gamma(n + 1): lambdify's default (math.factorial) takes integers only,
     and the checker evaluates an answer's M! at random real points."""
+    import numpy as np
+
     return np.vectorize(lambda v: math.gamma(v + 1.0), otypes=[float])(a)
 
 
@@ -222,6 +231,6 @@ NUMPY_IMPLEMENTATIONS = {
     "factorial": _np_factorial,
     "sigmoid": _np_sigmoid,
     "sigmoid_prime": lambda a: _np_sigmoid(a) * (1 - _np_sigmoid(a)),
-    "relu": lambda a: np.maximum(a, 0.0),
-    "step": lambda a: np.where(np.asarray(a) > 0, 1.0, 0.0),
+    "relu": lambda a: _np().maximum(a, 0.0),
+    "step": lambda a: _np().where(_np().asarray(a) > 0, 1.0, 0.0),
 }

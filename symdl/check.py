@@ -199,7 +199,8 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
             claims.append(Claim(exp.expr, first.value, first.tolerance,
                                 f"the left side {_brief(first.text)} (it should equal the expected value)"))
         claims += _claims_of_chain(ans, exp.expr)  # once the left side is right, it stands for the expected value
-    claims.append(Claim(exp.expr, ans.expr, ans.tolerance, "the answer"))
+    if len(ans.sides) != 2:  # with two sides the one relation is the answer
+        claims.append(Claim(exp.expr, ans.expr, ans.tolerance, "the answer"))
     verdict = _decide_claims(claims, lambda claim: Problem(claim.expected, claim.answer), rtol=rtol, digits=digits,
                              seed=seed)
     if verdict.equivalent:
@@ -419,7 +420,7 @@ def _check_result(derivation, key, assignment, parsed: Parsed, bounds, target, *
         target if not isinstance(target, DerivativeTarget) else None)
     if _restates(parsed.expr, restated) and not _restates(expected, restated):
         return Verdict("not_equivalent", "not an answer: the last side only restates the target", "restates the target")
-    claims = _claims_of_chain(parsed, expected) if len(parsed.sides) > 1 else []
+    claims = _claims_of_chain(parsed, expected) if len(parsed.sides) > 2 else []
     claims.append(Claim(expected, parsed.expr, parsed.tolerance, "the answer"))
     return _decide_claims(claims, _problem_maker(derivation, key, bounds), rtol=rtol, digits=digits, seed=seed)
 

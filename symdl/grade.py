@@ -52,19 +52,24 @@ def check_record(record: dict) -> dict:
         return {"verdict": "error", "detail": "the record has no answer"}
     rtol = record.get("rtol")
     rtol = float(rtol) if rtol not in (None, "") else None
+    digits = record.get("digits")
+    try:
+        digits = int(digits) if digits not in (None, "") else None
+    except (TypeError, ValueError):
+        return {"verdict": "error", "detail": "the record's digits must be a whole number of significant figures"}
     if record.get("derivation"):
         params = record.get("params") or record.get("param") or {}
         if isinstance(params, str):
             from symdl.params import parse_assignments
 
             params = parse_assignments(params.split())
-        verdict = check_derivation(str(record["derivation"]), answer, params=params, rtol=rtol)
+        verdict = check_derivation(str(record["derivation"]), answer, params=params, rtol=rtol, digits=digits)
     elif isinstance(record.get("expected"), str):
         wrt = record.get("wrt") or None
         if isinstance(wrt, str):
             wrt = [w for w in wrt.replace(",", " ").split() if w]
         verdict = check(record["expected"], answer, mode=record.get("mode") or "value", wrt=wrt,
-                        shapes=record.get("shape") or record.get("shapes") or None, rtol=rtol)
+                        shapes=record.get("shape") or record.get("shapes") or None, rtol=rtol, digits=digits)
     else:
         return {"verdict": "error", "detail": "the record needs 'expected' or 'derivation'"}
     return verdict.to_dict()

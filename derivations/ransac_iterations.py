@@ -19,7 +19,7 @@ from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
-from symdl.shown import I, Shown
+from symdl.worked import I, Written
 
 NAME = "ransac-iterations"
 SUMMARY = "RANSAC iterations N = ceil(log(1-p) / log(1-(1-e)^s)) for confidence p, outlier fraction e, sample size s"
@@ -198,20 +198,18 @@ def build(**params) -> Derivation:
              check=SameSolutions(((1 - W) ** N, r"\leq", 1 - P), r"\leq", (W, P)), relation=r"\leq"),
         Step(N, sp.log(1 - P) / sp.log(1 - W), "divide by $\\log(1 - w) < 0$, which turns the inequality around",
              check=SameSolutions((N * sp.log(1 - W), r"\leq", sp.log(1 - P)), r"\geq", (W, P)), relation=r"\geq"),
-        Step(N, Shown(sp.ceiling(sp.log(1 - P) / sp.log(1 - (1 - E) ** S_)),
-                      r"\left\lceil \frac{\log(1 - p)}{\log\left(1 - (1 - e)^{s}\right)} \right\rceil",
-                      "ceil(log(1 - p) / log(1 - (1 - e)^s))"),
+        Step(N, Written(sp.ceiling(sp.log(1 - P) / sp.log(1 - (1 - E) ** S_)),
+                      r"\left\lceil \frac{\log(1 - p)}{\log\left(1 - (1 - e)^{s}\right)} \right\rceil"),
              "the smallest whole number of samples that satisfies it, with $w = (1-e)^{s}$",
              check=AgainstLoop(E, S_, P)),
-        Step(W, Shown((1 - R(e)) ** s, rf"(1 - {es})^{{{s}}}", f"(1 - {es})^{s}"),
+        Step(W, Written((1 - R(e)) ** s, rf"(1 - {es})^{{{s}}}"),
              f"substitute $e = {es}$, $s = {s}$", check=Computed(lambda: float(w), "exact fractions")),
-        Step(W, Shown(R(w), ws), "arithmetic", check=Computed(lambda: float(w), "exact fractions")),
-        Step(N, Shown(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
-                      rf"\left\lceil \frac{{\log(1 - {ps})}}{{\log(1 - {ws})}} \right\rceil",
-                      f"ceil(log(1 - {ps}) / log(1 - {ws}))"),
+        Step(W, Written(R(w), ws), "arithmetic", check=Computed(lambda: float(w), "exact fractions")),
+        Step(N, Written(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
+                      rf"\left\lceil \frac{{\log(1 - {ps})}}{{\log(1 - {ws})}} \right\rceil"),
              f"substitute $p = {ps}$, $w = {ws}$", check=loop),
-        Step(N, Shown(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
-                      rf"\left\lceil {ratio_value:.4f}\ldots \right\rceil", f"ceil({ratio_value:.4f}...)"),
+        Step(N, Written(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
+                      rf"\left\lceil {ratio_value:.4f}\ldots \right\rceil"),
              f"$\\log({_decimal(1 - conf)}) / \\log({_decimal(1 - w)})$", check=loop),
         Step(N, I(n), "round up: " + (f"{n - 1} samples are not quite enough" if n > 1 else "one sample is enough"),
              check=loop),

@@ -83,7 +83,7 @@ def stack(depth: int):
     results = {g.adjoint(first).name: local[first], g.adjoint(weights[0]).name: local[weights[0]]}
     header = Step("H_{l}",
                   r"\operatorname{ReLU}\left(W^{(l)}_{b} \sigma\left(W^{(l)}_{a} H_{l-1}\right) + H_{l-1}\right)",
-                  f"definition of the stack, l = 1, ..., {depth}")
+                  rf"definition of the stack, $l = 1, \dots, {depth}$")
     return [header] + g.forward_steps() + backward, results, _declared(g)
 
 

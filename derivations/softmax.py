@@ -115,9 +115,9 @@ def build(**params) -> Derivation:
     p_i, p_j, y_i = symbol("p_{i}", p[i]), symbol("p_{j}", p[j]), symbol("y_{i}", y[i])
     delta = symbol(r"\delta_{ij}", sp.KroneckerDelta(i, j))
     jacobian_rule = mul(p_i, sub(delta, p_j))
-    sum_y = W(sp.Sum(y[k], (k, 1, K)), r"\sum_{k=1}^{K} y_{k}", "Σ_k y_k", PRODUCT)
+    sum_y = W(sp.Sum(y[k], (k, 1, K)), r"\sum_{k=1}^{K} y_{k}", PRODUCT)
     chain = W(-sp.Sum(y[k] * (sp.KroneckerDelta(k, i) - p[i]), (k, 1, K)),
-              r"-\sum_{k=1}^{K} y_{k} \left(\delta_{ki} - p_{i}\right)", "-Σ_k y_k (δ_ki - p_i)", NEG)
+              r"-\sum_{k=1}^{K} y_{k} \left(\delta_{ki} - p_{i}\right)", NEG)
     derivative_matrix = sp.ImmutableMatrix(size, size, lambda a, b: sp.Derivative(p[a + 1], z[b + 1]))
     p_vector = sp.ImmutableMatrix([p[a] for a in range(1, size + 1)])
     jacobian_exact = diagonal(exact) - sp.ImmutableMatrix(exact) * sp.ImmutableMatrix(exact).T
@@ -132,14 +132,13 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(JACOBIAN), written(jacobian_rule),
              r"quotient rule: $\partial e^{z_{i}} / \partial z_{j} = \delta_{ij} e^{z_{i}}$, and the denominator's "
              r"derivative is $e^{z_{j}}$", check=ByRow()),
-        Step(Written(derivative_matrix, "J", "J"),
-             Written(diagonal(p_vector) - p_vector * p_vector.T, r"\operatorname{diag}(p) - p p^{\top}",
-                     "diag(p) - p pᵀ"),
+        Step(Written(derivative_matrix, "J"),
+             Written(diagonal(p_vector) - p_vector * p_vector.T, r"\operatorname{diag}(p) - p p^{\top}"),
              r"the same in matrix form, $J_{ij} = \partial p_{i} / \partial z_{j}$", check=Identity()),
         Step(sp.Symbol("J"), written(then(symbol(r"\operatorname{diag}(p) - p p^{\top}"), jacobian_exact)),
              "substitute p; compared with finite differences of a NumPy softmax",
              check=Computed(lambda: np_central_differences(np_softmax, z_np), "finite differences (NumPy)")),
-        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \log p_{k}", "-Σ_k y_k log p_k"),
+        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \log p_{k}"),
              "definition of the cross-entropy loss for a target distribution y"),
         Step(sp.Symbol(GRADIENT), written(chain),
              r"chain rule: $\partial \log p_{k} / \partial z_{i} = \delta_{ki} - p_{i}$ by the Jacobian",
@@ -196,11 +195,10 @@ def diagonal(entries) -> sp.ImmutableMatrix:
 
 def gradient_row(exact, target, gradient) -> W:
     """``p - y ≈ [0.659, ...] - [1, ...] ≈ [-0.341, ...]``: the probabilities are rounded for display."""
-    probabilities = matrix([W(v, *decimal(v)[:2]) for v in exact])
+    probabilities = matrix([W(v, decimal(v)[0]) for v in exact])
     targets = matrix(target)
-    result = matrix([W(v, *decimal(v)[:2]) for v in gradient])
-    return W(gradient, rf"p - y \approx {probabilities.tex} - {targets.tex} \approx {result.tex}",
-             f"p - y ≈ {probabilities.txt} - {targets.txt} ≈ {result.txt}", SUM)
+    result = matrix([W(v, decimal(v)[0]) for v in gradient])
+    return W(gradient, rf"p - y \approx {probabilities.tex} - {targets.tex} \approx {result.tex}", SUM)
 
 
 def loss_row(exact, target) -> W:
@@ -209,6 +207,6 @@ def loss_row(exact, target) -> W:
     for a, (prob, weight) in enumerate(zip(exact, target)):
         if weight.value == 0:
             continue
-        log = call(r"\log", "log", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
+        log = call(r"\log", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
         terms.append(log if weight.value == 1 else mul(weight, log))
     return evaluated(neg(add(*terms)) if len(terms) > 1 else neg(terms[0]))

@@ -22,7 +22,7 @@ def test_list_names_every_derivation(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, probe", [("latex", r"\Aboxed{\frac{\partial L}{\partial W^{(1)}}"),
-                                        ("text", "dL/dW^(1) ="), ("json", '"name": "residual-block"')])
+                                        ("text", "∂L/∂W^(1) ="), ("json", '"name": "residual-block"')])
 def test_derive_formats(tmp_path, fmt, probe):
     out = run("derive", "residual-block", "--format", fmt, cwd=tmp_path)
     assert out.returncode == 0, out.stderr

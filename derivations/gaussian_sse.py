@@ -310,7 +310,7 @@ def build(**params) -> Derivation:
         definitions={p_y: likelihood, p_Y: likelihood_vec, E: error, S: scatter},
         assumptions=(r"$\sigma > 0$ and $\Sigma$ symmetric positive definite",
                      r"$f_{n}$ stands for $f(x_{n}, w)$; in $\Sigma_{\mathrm{ML}}$ it is taken at $w_{\mathrm{ML}}$",
-                     r"$\ln$ is the natural logarithm, printed $\log$"),
+                     r"$\ln$ is the natural logarithm"),
         params=params,
         matrices={m.name: m.shape for m in (y_n, f_n, eps_n, Sigma, S)},
         indexed={"x": 1, "y": 1, r"\epsilon": 1},

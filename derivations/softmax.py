@@ -138,10 +138,10 @@ def build(**params) -> Derivation:
         Step(sp.Symbol("J"), written(then(symbol(r"\operatorname{diag}(p) - p p^{\top}"), jacobian_exact)),
              "substitute p; compared with finite differences of a NumPy softmax",
              check=Computed(lambda: np_central_differences(np_softmax, z_np), "finite differences (NumPy)")),
-        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \log p_{k}"),
+        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \ln p_{k}"),
              "definition of the cross-entropy loss for a target distribution y"),
         Step(sp.Symbol(GRADIENT), written(chain),
-             r"chain rule: $\partial \log p_{k} / \partial z_{i} = \delta_{ki} - p_{i}$ by the Jacobian",
+             r"chain rule: $\partial \ln p_{k} / \partial z_{i} = \delta_{ki} - p_{i}$ by the Jacobian",
              check=Gradient(loss, z[i], indices={i: K})),
         Step(sp.Symbol(GRADIENT), written(sub(mul(p_i, sum_y), y_i)), "sum out the Kronecker delta",
              check=Gradient(loss, z[i], indices={i: K})),
@@ -171,7 +171,7 @@ def build(**params) -> Derivation:
             rf"The last layer of a classifier gives the logits $z = ({shown_z})$ for $K = {size}$ classes. "
             r"Find the class probabilities $p = \operatorname{softmax}(z)$, the Jacobian "
             r"$\partial p_{i} / \partial z_{j}$, and the gradient of the cross-entropy loss "
-            rf"$L = -\sum_{{k}} y_{{k}} \log p_{{k}}$ for the target $y = ({shown_y})$."
+            rf"$L = -\sum_{{k}} y_{{k}} \ln p_{{k}}$ for the target $y = ({shown_y})$."
         ),
         steps=tuple(steps),
         results=results,
@@ -179,7 +179,7 @@ def build(**params) -> Derivation:
         assumptions=(r"$\delta_{ij}$ is 1 when $i = j$ and 0 otherwise (Kronecker delta)",
                      r"the target $y$ is a probability vector: $y_{k} \ge 0$, $\sum_{k} y_{k} = 1$ (one-hot for a "
                      "labelled example)",
-                     r"$\log$ is the natural logarithm"),
+                     r"$\ln$ is the natural logarithm"),
         params=params,
         indexed={"z": 1, "p": 1, "y": 1},
         sizes={K: size},
@@ -207,6 +207,6 @@ def loss_row(exact, target) -> W:
     for a, (prob, weight) in enumerate(zip(exact, target)):
         if weight.value == 0:
             continue
-        log = call(r"\log", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
+        log = call(r"\ln", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
         terms.append(log if weight.value == 1 else mul(weight, log))
     return evaluated(neg(add(*terms)) if len(terms) > 1 else neg(terms[0]))

@@ -10,7 +10,8 @@ class DLLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the conventions of deep-learning courses."""
 
     def __init__(self, settings=None):
-        super().__init__({"mat_delim": "", "mat_str": "bmatrix", **(settings or {})})
+        # ln for the natural logarithm everywhere: a document never mixes log and ln
+        super().__init__({"mat_delim": "", "mat_str": "bmatrix", "ln_notation": True, **(settings or {})})
 
     def _print_Transpose(self, expr):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
@@ -83,8 +84,12 @@ def step_to_latex(step) -> str:
     return rf"{to_latex(step.lhs)} &{step.relation} {to_latex(step.rhs)} && \text{{{rule}}}"
 
 
-def result_to_latex(target: str, expr) -> str:
-    return rf"\boxed{{{target} = {to_latex(expr)}}}"
+def result_sides(expr) -> tuple[str, str]:
+    """The relation and right side a result is boxed with: a number as the numeric-display policy shows it
+    (:func:`symdl.worked.shown_number`: ``\\approx -1.26491``), anything else ``=`` and its LaTeX."""
+    from symdl.worked import shown_number
+
+    return shown_number(expr) or ("=", to_latex(expr))
 
 
 def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
@@ -94,9 +99,10 @@ def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
     math only (Jupyter's ``_repr_latex_``); otherwise it is a document body with text.
     """
     rows = [step_to_latex(s) for s in derivation.steps]
-    results = [rf"{target} &= {_grouped(to_latex(expr))}" for target, expr in derivation.results.items()]
+    sides = {target: result_sides(expr) for target, expr in derivation.results.items()}
+    results = [rf"{target} &{relation} {_grouped(rhs)}" for target, (relation, rhs) in sides.items()]
     if standalone_math:
-        boxed = [rf"\boxed{{{target} = {to_latex(expr)}}}" for target, expr in derivation.results.items()]
+        boxed = [rf"\boxed{{{target} {relation} {rhs}}}" for target, (relation, rhs) in sides.items()]
         body = r" \\ ".join(rows + boxed)
         return r"\begin{aligned}" + body + r"\end{aligned}"
     lines = [rf"\subsection*{{{derivation.title}}}", "", _latex_text(derivation.statement), ""]

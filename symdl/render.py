@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from symdl.latex import step_to_latex, to_latex
+from symdl.latex import result_sides, step_to_latex, to_latex
 from symdl.text import latex_to_text, prose_to_text
 
 
@@ -26,7 +26,9 @@ def derivation_to_text(derivation) -> str:
         lines.append(f"    [{prose_to_text(step.rule)}]")
     if derivation.results:
         lines += ["", "Results:"]
-        lines += [f"  {plain_name(t)} = {to_text(e)}" for t, e in derivation.results.items()]
+        for target, expr in derivation.results.items():
+            relation, rhs = result_sides(expr)
+            lines.append(f"  {plain_name(target)} {latex_to_text(relation)} {latex_to_text(rhs)}")
     return "\n".join(lines) + "\n"
 
 
@@ -59,5 +61,6 @@ def derivation_to_markdown(derivation) -> str:
     if derivation.results:
         lines += ["**Results**", ""]
         for target, expr in derivation.results.items():
-            lines += ["$$", rf"\boxed{{{target} = {to_latex(expr)}}}", "$$", ""]
+            relation, rhs = result_sides(expr)
+            lines += ["$$", rf"\boxed{{{target} {relation} {rhs}}}", "$$", ""]
     return "\n".join(lines)

@@ -254,8 +254,9 @@ def _format(x: Decimal) -> str:
 
 
 # --- how a numeric result is shown -----------------------------------------------------------------
-#: An exact value is shown beside its decimal when it has at most this many digits (1/3, (5 - √5)/2).
-SHORT_EXACT_DIGITS = 6
+#: An exact value is shown beside its decimal when it has at most this many digits: 1/3, (5 - √5)/2 and
+#: e^2/(e^(1/10) + e + e^2), but not -200√890/4717.
+SHORT_EXACT_DIGITS = 8
 
 
 def shown_number(value) -> tuple[str, str] | None:
@@ -272,6 +273,8 @@ def shown_number(value) -> tuple[str, str] | None:
         entries = list(value)
         if not entries or not all(_numeric(e) for e in entries):
             return None
+        if all(e.is_Integer for e in entries):
+            return "=", to_latex(value)
     elif not _numeric(value):
         return None
     elif value.is_Integer:
@@ -284,17 +287,11 @@ def shown_number(value) -> tuple[str, str] | None:
 
 
 def _numeric(value) -> bool:
-    return isinstance(value, sp.Expr) and value.is_number and value.is_real is not False and not value.has(sp.Float)
+    return isinstance(value, sp.Expr) and value.is_number and value.is_real is not False
 
 
 def _short(exact_tex: str) -> bool:
     return len(re.findall(r"\d", exact_tex)) <= SHORT_EXACT_DIGITS
-
-
-def result_sides(expr) -> tuple[str, str]:
-    """The relation and LaTeX right side of a boxed result: :func:`shown_number`'s for a number, else
-    ``=`` and the expression."""
-    return shown_number(expr) or ("=", to_latex(expr))
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")

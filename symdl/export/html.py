@@ -19,6 +19,7 @@ from symdl.export.certificate import format_error
 from symdl.export.equations import SCREEN_WIDTH, lay_out
 from symdl.export.mathml import MathMLError, table, to_mathml
 from symdl.export.prose import split_math
+from symdl.latex import result_sides
 
 STYLE = """
 body { font-family: "Latin Modern Roman", "Computer Modern Serif", Georgia, "Times New Roman", serif;
@@ -134,7 +135,7 @@ def entry_html(entry, heading: bool = True) -> str:
         for k, (target, expr) in enumerate(d.results.items()):
             number = len(d.steps) + k + 1
             mark = ' <span class="failed">check FAILED</span>' if number in failed else ""
-            eq = equation(target, "=", to_latex(expr), SCREEN_WIDTH - 10)
+            eq = equation(target, *result_sides(expr), SCREEN_WIDTH - 10)
             out.append(f'<div class="step result"><div class="eqrow"><div class="eq"><span class="box">{eq}</span>'
                        f'{mark}</div><span class="num">({entry.result_numbers[target]})</span></div></div>')
     for figure in entry.figures:
@@ -202,5 +203,5 @@ def formulas(document) -> list[tuple[str, bool]]:
             add_prose(step.note or "")
             add_equation(to_latex(step.lhs), step.relation, to_latex(step.rhs))
         for target, expr in d.results.items():
-            add_equation(target, "=", to_latex(expr), SCREEN_WIDTH - 10)
+            add_equation(target, *result_sides(expr), SCREEN_WIDTH - 10)
     return found

@@ -99,13 +99,14 @@ def steps(entry) -> str:
 
 
 def results(entry) -> str:
-    from symdl.latex import to_latex
+    from symdl.latex import result_sides
 
     failed = entry.certificate.failed_numbers()
     parts = ["**Results**"]
     for k, (target, expr) in enumerate(entry.derivation.results.items()):
         number = len(entry.derivation.steps) + k + 1
-        equation = lay_out(md_math(target), "=", md_math(to_latex(expr)), SCREEN_WIDTH - 10)
+        relation, rhs = result_sides(expr)
+        equation = lay_out(md_math(target), relation, md_math(rhs), SCREEN_WIDTH - 10)
         mark = " **(check FAILED)**" if number in failed else ""
         boxed = "\\boxed{" + _aligned(equation) + "}"
         parts.append(f"**({entry.result_numbers[target]})**{mark}\n\n{display(boxed)}")

@@ -14,6 +14,7 @@ from symdl.export import texlayout
 from symdl.export.certificate import format_error
 from symdl.export.equations import TAG_ROOM, TEX_WIDTH, lay_out
 from symdl.export.prose import tex_escape, tex_math, tex_prose
+from symdl.latex import result_sides
 
 PACKAGES = ("amsmath", "amssymb", "bm", "mathtools", "graphicx", "tikz")
 _RULE_GAP = 20.0  # \qquad between an equation and its rule
@@ -120,7 +121,8 @@ def _results(entry) -> str:
     failed = entry.certificate.failed_numbers()
     for k, (target, expr) in enumerate(entry.derivation.results.items()):
         number = len(entry.derivation.steps) + k + 1
-        equation = fit(lay_out(tex_math(target), "=", tex_math(_tex(expr)), width), width)
+        relation, rhs = result_sides(expr)
+        equation = fit(lay_out(tex_math(target), relation, tex_math(rhs), width), width)
         mark = " \\quad \\text{\\small check FAILED}" if number in failed else ""
         rows.append(f"&\\boxed{{{equation.aligned()}}}{mark} \\tag{{{entry.result_numbers[target]}}}")
     return "\\begingroup\\allowdisplaybreaks\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n\\endgroup"

@@ -159,9 +159,10 @@ def cmd_export(args) -> int:
     command = ["symdl", "export", *args.sources] + (["--format", fmt] if fmt else [])
     command += ["--fragment"] * args.fragment + ["--allow-unverified"] * args.allow_unverified
     command += [f"--param={p}" for p in args.param or []]
+    command += [f"--certificate={args.certificate}"] if args.certificate != "full" else []
     written = export(args.sources, args.format, args.output, fragment=args.fragment,
                      allow_unverified=args.allow_unverified, params=parse_assignments(args.param) or None,
-                     command=shlex.join(command))
+                     command=shlex.join(command), certificate=args.certificate)
     extra = f" and {len(written) - 1} figure file(s)" if len(written) > 1 else ""
     print(f"wrote {written[0]}{extra}")
     return 0
@@ -227,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--allow-unverified", action="store_true",
                         help="export a derivation whose checks fail, marked as unverified")
     export.add_argument("--param", action="append", metavar="K=V", help="a parameter of the named derivations (repeatable)")
+    export.add_argument("--certificate", choices=["full", "short", "none"], default="full",
+                        help="the verification certificate: full (a sentence and one table of the checks by method; "
+                             "the default), short (the sentence) or none")
     return parser
 
 

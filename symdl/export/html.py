@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import html as html_lib
 
-from symdl.export.certificate import format_error
+from symdl.export.certificate import equation_ranges, format_error
 from symdl.export.equations import SCREEN_WIDTH, lay_out
 from symdl.export.mathml import MathMLError, table, to_mathml
 from symdl.export.prose import split_math
@@ -47,7 +47,7 @@ code.tex { background: #f4f4f4; padding: 0 0.2em; }
 """
 
 
-def render(document, *, fragment: bool = False) -> str:
+def render(document, *, fragment: bool = False, certificate: str = "full") -> str:
     from symdl import __version__
 
     parts = []
@@ -57,7 +57,7 @@ def render(document, *, fragment: bool = False) -> str:
         if document.author:
             parts.append(f'<p class="author">{html_lib.escape(document.author)}</p>')
     for entry in document.entries:
-        parts.append(entry_html(entry, heading=not titled))
+        parts.append(entry_html(entry, heading=not titled, certificate=certificate))
     content = '<div class="symdl-export">\n' + "\n".join(parts) + "\n</div>\n"
     if fragment:
         return content
@@ -97,7 +97,7 @@ def equation(lhs: str, relation: str, rhs: str, width: float = SCREEN_WIDTH) -> 
         return math(layout.inline(), display=True)
 
 
-def entry_html(entry, heading: bool = True) -> str:
+def entry_html(entry, heading: bool = True, certificate: str = "full") -> str:
     from symdl.latex import to_latex
 
     d = entry.derivation
@@ -140,7 +140,8 @@ def entry_html(entry, heading: bool = True) -> str:
                        f'{mark}</div><span class="num">({entry.result_numbers[target]})</span></div></div>')
     for figure in entry.figures:
         out.append(figure_html(figure, f"figure-{entry.index}-{figure.name}"))
-    out.append(certificate_html(entry))
+    if certificate != "none":
+        out.append(certificate_html(entry, full=certificate == "full"))
     out.append("</section>")
     return "\n".join(out)
 
@@ -148,31 +149,23 @@ def entry_html(entry, heading: bool = True) -> str:
 def figure_html(figure, ident: str) -> str:
     from symdl.export.markdown import alt_text
 
-    if figure.svg:
-        uri = "data:image/svg+xml;base64," + base64.b64encode(figure.svg.encode("utf-8")).decode("ascii")
-    elif figure.png:
-        uri = "data:image/png;base64," + base64.b64encode(figure.png).decode("ascii")
-    else:
-        return f"<!-- figure {html_lib.escape(figure.name)}: no image (install matplotlib) -->"
-    caption = html_lib.escape(figure.caption)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(figure.svg.encode("utf-8")).decode("ascii")
     return (f'<figure id="{html_lib.escape(ident)}"><img src="{uri}" alt="{html_lib.escape(alt_text(figure))}">'
-            f"<figcaption>Figure: {caption}</figcaption></figure>")
+            f"<figcaption>Figure: {prose(figure.caption)}</figcaption></figure>")
 
 
-def certificate_html(entry) -> str:
+def certificate_html(entry, full: bool = True) -> str:
+    """The summary sentence, and with ``full`` one table: a row per method, its equations as ranges."""
     cert = entry.certificate
-    text = html_lib.escape(cert.summary())
-    if cert.methods:
-        text += " Methods: " + html_lib.escape(", ".join(cert.methods)) + "."
-    out = [f'<p class="label">Verification certificate</p>\n<p>{text}</p>']
-    if cert.rows:
-        rows = ["<tr><th>Eq.</th><th>Method</th><th>Points</th><th>Max. rel. error</th><th>Result</th></tr>"]
-        for row in cert.rows:
-            verdict = "ok" if row.result.passed else '<span class="failed">FAILED</span>'
-            rows.append(f'<tr><td class="n">({entry.label(row.number)})</td>'
-                        f"<td>{html_lib.escape(row.result.method)}</td>"
-                        f'<td class="n">{row.result.points}</td>'
-                        f'<td class="n">{format_error(row.result.max_error)}</td><td>{verdict}</td></tr>')
+    out = [f'<p class="label">Verification certificate</p>\n<p>{html_lib.escape(cert.summary())}</p>']
+    if full and cert.rows:
+        rows = ["<tr><th>Method</th><th>Equations</th><th>Points</th><th>Max. error</th><th>Result</th></tr>"]
+        for m in cert.by_method():
+            verdict = "ok" if not m.failed else '<span class="failed">FAILED</span>'
+            rows.append(f"<tr><td>{html_lib.escape(m.method)}</td>"
+                        f"<td>{html_lib.escape(equation_ranges(m.numbers, entry.label))}</td>"
+                        f'<td class="n">{m.points}</td>'
+                        f'<td class="n">{format_error(m.max_error)}</td><td>{verdict}</td></tr>')
         out.append('<table class="certificate">' + "".join(rows) + "</table>")
     return "\n".join(out)
 

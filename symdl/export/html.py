@@ -25,6 +25,7 @@ STYLE = """
 body { font-family: "Latin Modern Roman", "Computer Modern Serif", Georgia, "Times New Roman", serif;
        line-height: 1.5; margin: 0; padding: 0 1em; color: #1a1a1a; background: #fff; }
 .symdl-export { max-width: 52em; margin: 2em auto; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }
 h1 { font-size: 1.7em; } h2 { font-size: 1.35em; margin-top: 2em; border-bottom: 1px solid #ccc; }
 h3 { font-size: 1.1em; }
 .label { font-weight: bold; margin: 1.2em 0 0.3em; }

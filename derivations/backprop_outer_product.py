@@ -134,21 +134,21 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(dWij), di[i] * ai[j], r"$W^{(2)}_{ij}$ enters only $z^{(3)}_{i}$, through the term "
              r"$W^{(2)}_{ij} a^{(2)}_{j}$, so $\partial z^{(3)}_{i} / \partial W^{(2)}_{ij} = a^{(2)}_{j}$",
              check=grad_index),
-        Step(sp.Symbol(dW), d * a.T, r"collect the entries: entry (i, j) is $\delta^{(3)}_{i} a^{(2)}_{j}$, a "
+        Step(sp.Symbol(dW), d * a.T, r"collect the entries: entry $(i, j)$ is $\delta^{(3)}_{i} a^{(2)}_{j}$, a "
              r"column times a row, so the matrix is the outer product of $\delta^{(3)}$ and $a^{(2)}$: "
              r"$n_{3} \times n_{2}$, of rank one", check=grad_matrix),
         Step(r"\Delta^{(2)}_{ij}", r"\Delta^{(2)}_{ij} + \delta^{(3)}_{i} a^{(2)}_{j}",
              "definition (the update of the sheet, index form): each example adds its gradient", relation=":="),
         Step(r"\Delta^{(2)}", r"\Delta^{(2)} + \delta^{(3)} \left(a^{(2)}\right)^{\top}",
-             "definition (matrix form): the same update for all i, j at once", relation=":="),
+             "definition (matrix form): the same update for all $i, j$ at once", relation=":="),
         Step(Written(sum((D[:, n] * A[:, n].T for n in range(sizes[m])), sp.ZeroMatrix(n3, n2)),
                    r"\sum_{n=1}^{m} \delta^{(3,n)} \left(a^{(2,n)}\right)^{\top}"),
-             D * A.T, r"after a mini-batch of m examples, from $\Delta^{(2)} = 0$: with the $\delta^{(3,n)}$ as the "
-             r"columns of D and the $a^{(2,n)}$ as the columns of A, a sum of column-times-row products is a "
+             D * A.T, r"after a mini-batch of $m$ examples, from $\Delta^{(2)} = 0$: with the $\delta^{(3,n)}$ as the "
+             r"columns of $D$ and the $a^{(2,n)}$ as the columns of $A$, a sum of column-times-row products is a "
              "matrix product", check=Identity(points=3)),
         Step(r"\frac{\partial}{\partial W^{(2)}} \sum_{n} \frac{1}{2} \left\lVert W^{(2)} a^{(2,n)} - y^{(n)} "
              r"\right\rVert^{2}",
-             D * A.T, r"so $\Delta^{(2)}$ is the gradient of the mini-batch loss, with D = $W^{(2)} A - Y$",
+             D * A.T, r"so $\Delta^{(2)}$ is the gradient of the mini-batch loss, with $D = W^{(2)} A - Y$",
              check=Gradient(batch_loss, W)),
     ]
     # The worked mini-batch.

@@ -145,7 +145,7 @@ def build(**params) -> Derivation:
     weighted = div(add(*(mul(a, sub(v, mean_shown)) for a, v in zip(upstream, batch))), root)
     over_i = {i: n}
     small, smaller = {n: min(size, CHECKED_N)}, {n: PARTIALS_N}
-    checked_sizes = f"checked at n = {min(size, CHECKED_N)}"
+    checked_sizes = f"checked at $n = {min(size, CHECKED_N)}$"
 
     shown = {
         mu: r"\frac{1}{n} \sum_{j=1}^{n} z_{j}",
@@ -165,7 +165,7 @@ def build(**params) -> Derivation:
     steps = [
         Step(mu, definition(mu), "definition: the mean of the mini-batch"),
         Step(mu, written(evaluated(mean_w)), "substitute the batch", check=Computed(lambda: z_np.mean(), "NumPy mean")),
-        Step(var, definition(var), "definition: the variance of the mini-batch (divided by n, not n - 1)"),
+        Step(var, definition(var), "definition: the variance of the mini-batch (divided by $n$, not $n - 1$)"),
         Step(var, written(evaluated(var_w)), r"substitute the batch and $\mu_{B}$",
              check=Computed(lambda: z_np.var(), "NumPy variance")),
         Step(z_hat[i], definition(z_hat, i), r"definition: normalise, with $\epsilon$ keeping the root away from 0"),
@@ -181,15 +181,15 @@ def build(**params) -> Derivation:
              rf"substitute $\gamma = {scale.tex}$ and $\beta = {shift.tex}$",
              check=Computed(lambda: out_np, "NumPy batch normalisation")),
         Step(g[i], Written(g[i], r"\frac{\partial L}{\partial \tilde{z}_{i}}"),
-             "definition: the upstream gradient of the loss L"),
+             "definition: the upstream gradient of the loss $L$"),
         Step(sp.Symbol(r"\frac{\partial L}{\partial \hat{z}_{i}}"), written(mul(sym[r"\gamma"], gi)),
              r"$\tilde{z}_{i}$ is linear in $\hat{z}_{i}$", check=Gradient(LOSS, z_hat[i], indices=over_i, sizes=small)),
-        Step(dL_dvar, definition(dL_dvar), r"$\sigma_{B}^{2}$ reaches L through every $\hat{z}_{k}$",
+        Step(dL_dvar, definition(dL_dvar), r"$\sigma_{B}^{2}$ reaches $L$ through every $\hat{z}_{k}$",
              check=Gradient(LOSS, var, sizes=smaller)),
         Step(dL_dmu, definition(dL_dmu),
-             r"$\mu_{B}$ reaches L through every $\hat{z}_{k}$ and through $\sigma_{B}^{2}$",
+             r"$\mu_{B}$ reaches $L$ through every $\hat{z}_{k}$ and through $\sigma_{B}^{2}$",
              check=Gradient(LOSS, mu, sizes=smaller)),
-        Step(sp.Symbol(GRADIENT), written(chain), r"$z_{i}$ reaches L through $\hat{z}_{i}$, $\sigma_{B}^{2}$ and $\mu_{B}$",
+        Step(sp.Symbol(GRADIENT), written(chain), r"$z_{i}$ reaches $L$ through $\hat{z}_{i}$, $\sigma_{B}^{2}$ and $\mu_{B}$",
              check=Gradient(LOSS, z[i], indices=over_i, sizes=smaller, symbolic=False)),  # diff: the next step
         Step(sp.Symbol(GRADIENT), written(final),
              r"collect terms: $z_{j} - \mu_{B} = \sqrt{\sigma_{B}^{2} + \epsilon} \, \hat{z}_{j}$ and "
@@ -197,7 +197,7 @@ def build(**params) -> Derivation:
         Step(Written(sp.Sum(final.value.xreplace({i: k}), (k, 1, n)), r"\sum_{i=1}^{n} \frac{\partial L}{\partial z_{i}}"), sp.S.Zero,
              "the gradient sums to 0 over the batch: shifting every input alike changes nothing",
              check=Identity(sizes=small)),
-        Step(sp.Sum(g[j], (j, 1, n)), written(evaluated(add(*upstream))), "the example's upstream gradient g",
+        Step(sp.Sum(g[j], (j, 1, n)), written(evaluated(add(*upstream))), "the example's upstream gradient $g$",
              check=Computed(lambda: g_np.sum(), "NumPy")),
         Step(sp.Sum(g[j] * z_hat[j], (j, 1, n)), written(worked(weighted_formula, weighted)),
              r"by the definition of $\hat{z}_{j}$", check=Computed(lambda: g_np @ normalised_np, "NumPy")),
@@ -232,8 +232,8 @@ def build(**params) -> Derivation:
         assumptions=(r"training mode: $\mu_{B}$ and $\sigma_{B}^{2}$ are the statistics of this batch and depend on "
                      r"every $z_{j}$",
                      r"$\epsilon > 0$; the variance divides by $n$ (Ioffe and Szegedy, 2015)",
-                     f"the general claims are checked at random points, at n = {min(size, CHECKED_N)} "
-                     f"(the intermediate partial derivatives at n = {PARTIALS_N})"),
+                     f"the general claims are checked at random points, at $n = {min(size, CHECKED_N)}$ "
+                     f"(the intermediate partial derivatives at $n = {PARTIALS_N}$)"),
         params=params,
         indexed={"z": 1, "g": 1, r"\hat{z}": 1, r"\tilde{z}": 1},
         sizes={n: size},

@@ -181,11 +181,11 @@ def build(**params) -> Derivation:
     general = Written(sp.floor((N - F + 2 * P) / S) + 1,
                     rf"\left\lfloor \frac{{{letter} - F + 2P}}{{S}} \right\rfloor + 1")
     steps.append(Step(out0, general,
-                      "definition (output-size formula): an F-wide window fits in the padded length "
-                      f"{letter} + 2P at the positions 0, S, 2S, ..., up to {letter} + 2P - F"))
+                      "definition (output-size formula): a window of width $F$ fits in the padded length "
+                      f"${letter} + 2P$ at the positions $0, S, 2S, \\dots$, up to ${letter} + 2P - F$"))
     if c["channels"] is not None:
         steps.append(Step(sp.Symbol(r"C_{\text{out}}"), sp.Symbol("K"),
-                          "definition: every filter spans all C input channels and gives one output channel"))
+                          "definition: every filter spans all $C$ input channels and gives one output channel"))
 
     if c["want"] is not None:
         steps += _padding_steps(c, padding, names, letter, results, checks)
@@ -221,7 +221,7 @@ def build(**params) -> Derivation:
         shape_latex = r" \times ".join(map(str, [k] + sizes))
         steps.append(Step(r"C_{\text{out}} \times H_{\text{out}} \times W_{\text{out}}",
                           Written(sp.ImmutableMatrix([k] + sizes), shape_latex),
-                          f"K = {k} filters give {k} output channels", check=whole))
+                          f"$K = {k}$ filters give {k} output channels", check=whole))
         results[r"C_{\text{out}}"] = I(k)
         checks[r"C_{\text{out}}"] = Counted(lambda: numpy_output_shape(spatial, kernel, stride, padding, k)[0],
                                              "NumPy sliding-window output shape")
@@ -234,7 +234,7 @@ def build(**params) -> Derivation:
         steps=tuple(steps),
         results=results,
         assumptions=(
-            "cross-correlation with stride S and P zeros of padding on each side of every spatial axis",
+            "cross-correlation with stride $S$ and $P$ zeros of padding on each side of every spatial axis",
             "a window is used only if it lies entirely inside the padded input, hence the floor",
         ),
         params=c["params"],
@@ -290,7 +290,7 @@ def _statement(c, padding) -> str:
     fx = r" \times ".join(map(str, kernel))
     if c["channels"] is not None:
         source = (f"An input of ${c['channels']} \\times {spatial[0]} \\times {spatial[1]}$ "
-                  f"($C \\times H \\times W$) is convolved with K = {c['filters']} filters of "
+                  f"($C \\times H \\times W$) is convolved with $K = {c['filters']}$ filters of "
                   f"${fx}$ (each spanning all {c['channels']} channels)")
     elif len(spatial) == 2:
         source = f"An input of ${spatial[0]} \\times {spatial[1]}$ ($H \\times W$) is convolved with a ${fx}$ kernel"

@@ -64,6 +64,10 @@ def _int(name, value, minimum, maximum) -> int:
     return value
 
 
+def _times(shape) -> str:
+    return r" \times ".join(map(str, shape))
+
+
 def _x(shape) -> str:
     return "x".join(map(str, shape))
 
@@ -263,7 +267,7 @@ def build(**params) -> Derivation:
                      "NumPy output shape")
     sizes = [(n + 2 * padding - f) // stride + 1 for n, f in zip(image.shape, kernel.shape)]
     size_rule = (f"output size $\\lfloor (n - F + 2P)/S \\rfloor + 1$ with "
-                 f"n = {_x(image.shape)}, F = {_x(kernel.shape)}, P = {padding}, S = {stride}")
+                 f"$n = {_times(image.shape)}$, $F = {_times(kernel.shape)}$, $P = {padding}$, $S = {stride}$")
     steps.append(Step(r"\text{output size}", Written(sp.ImmutableMatrix(sizes), r" \times ".join(map(str, sizes))),
                       size_rule, check=shape))
     results, checks = {}, {}
@@ -281,7 +285,7 @@ def build(**params) -> Derivation:
         statement=_statement(c),
         steps=tuple(steps),
         results=results,
-        assumptions=(f"stride S = {stride}, {padding} zero{'s' if padding != 1 else ''} of padding on each side; "
+        assumptions=(f"stride $S = {stride}$, {padding} zero{'s' if padding != 1 else ''} of padding on each side; "
                      "indices from 1",
                      "deep-learning libraries compute the cross-correlation and call it convolution"),
         params=c["params"],

@@ -131,7 +131,7 @@ def build(**params) -> Derivation:
              check=Identity()),
         Step(next_layer, weighted,
              f"linearity of expectation: the next layer's expected input is unchanged (checked by enumerating "
-             f"all masks of n = {CHECKED_UNITS} units)", check=Identity()),
+             f"all masks of $n = {CHECKED_UNITS}$ units)", check=Identity()),
         Step(named(r"m \odot h"), written(evaluated(matrix(kept_h))),
              rf"example, $p = {keep.tex}$: standard dropout in training with the mask $m = {matrix(mask).tex}$",
              check=Computed(lambda: m_np * h_np, "NumPy")),
@@ -147,7 +147,7 @@ def build(**params) -> Derivation:
              "inverted dropout in training with the same mask", check=Computed(lambda: m_np * h_np / p_np, "NumPy")),
         Step(named(r"\operatorname{E}\left[\frac{m \odot h}{p}\right]"),
              written(then(symbol("h"), sp.ImmutableMatrix([v.value for v in h]))),
-             "its expectation over all masks is h itself",
+             "its expectation over all masks is $h$ itself",
              check=Computed(lambda: np_expectation("inverted", h_np, p_np), enumeration)),
     ]
     results = {INVERTED: m_i * h_i / p, STANDARD: p * h_i}

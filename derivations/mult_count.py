@@ -177,9 +177,10 @@ def build(**params) -> Derivation:
                                                                             f"{ho} \\times {wo}"),
                               f"output-size formula $\\lfloor (H - F + 2P)/S \\rfloor + 1$ with P = {p}, S = {s}",
                               check=size))
-            rule = f"substitute $H_{{\\text{{out}}}} = {ho}$, $W_{{\\text{{out}}}} = {wo}$, K = {k}, F = {f}, C = {ch}"
+            rule = (f"substitute $H_{{\\text{{out}}}} = {ho}$, $W_{{\\text{{out}}}} = {wo}$, $K = {k}$, $F = {f}$, "
+                    f"$C = {ch}$")
         else:
-            rule = (f"substitute K = {k}, F = {f}, C = {ch}; stride 1 and 'same' padding keep the "
+            rule = (f"substitute $K = {k}$, $F = {f}$, $C = {ch}$; stride 1 and 'same' padding keep the "
                     f"${h} \\times {w}$ size")
         layer, n, check = _layer_steps(r"N_{\text{mult}}", f"the ${f} \\times {f}$ convolution", c["input"], k, f, s,
                                        p, rule)

@@ -301,7 +301,7 @@ def momentum_section(values, grads, history, nesterov=False) -> Section:
                  Written(-eta * sum(b ** (UNROLLED - k) * g for k, g in enumerate(gs, start=1)),
                          r"-\eta \sum_{k=1}^{t} \beta^{t-k} g_{k}"),
                  rf"momentum: unrolled from $v_{{0}} = 0$, an exponentially weighted sum of past gradients "
-                 rf"(checked at t = {UNROLLED})", check=Identity()),
+                 rf"(checked at $t = {UNROLLED}$)", check=Identity()),
         ]
     w, v = values["w"], number(0)
     results, checks = {}, {}
@@ -355,14 +355,14 @@ def accumulator_section(values, grads, history, rms: bool) -> Section:
             acc = r_ * acc + (1 - r_) * g_**2
         steps.append(Step(Written(acc, "s_{t}"), Written((1 - r_**UNROLLED) * g_**2,
                                                                 r"\left(1 - \rho^{t}\right) g^{2}"),
-                          rf"RMSProp: for a constant gradient g, from $s_{{0}} = 0$: biased toward 0 early on "
-                          rf"(checked at t = {UNROLLED})", check=Identity()))
+                          rf"RMSProp: for a constant gradient $g$, from $s_{{0}} = 0$: biased toward 0 early on "
+                          rf"(checked at $t = {UNROLLED}$)", check=Identity()))
     else:
         gs = [sp.Symbol(f"g_{{{k}}}", real=True) for k in range(1, UNROLLED + 1)]
         steps.append(Step(Written(sum(g**2 for g in gs), "r_{t}"),
                           Written(sp.Add(*(g**2 for g in gs)), r"\sum_{k=1}^{t} g_{k}^{2}"),
                           rf"Adagrad: unrolled from $r_{{0}} = 0$, so the effective rate only decreases "
-                          rf"(checked at t = {UNROLLED})", check=Identity()))
+                          rf"(checked at $t = {UNROLLED}$)", check=Identity()))
     w, acc = values["w"], number(0)
     results, checks = {}, {}
     for t, (g, state) in enumerate(zip(grads, history), start=1):
@@ -420,8 +420,8 @@ def adam_section(values, grads, history) -> Section:
     first = w0 - eta * ((1 - b1) * g1 / (1 - b1)) / (sp.sqrt((1 - b2) * g1**2 / (1 - b2)) + e)  # Adam at t = 1
     steps += [
         Step(Written(m / (1 - b1**UNROLLED), r"\hat{m}_{t}"), Written(g_, "g"),
-             rf"Adam: for a constant gradient g, $m_{{t}} = (1 - \beta_{{1}}^{{t}}) g$ from $m_{{0}} = 0$, so the "
-             rf"correction gives back g (checked at t = {UNROLLED})", check=Identity()),
+             rf"Adam: for a constant gradient $g$, $m_{{t}} = (1 - \beta_{{1}}^{{t}}) g$ from $m_{{0}} = 0$, so the "
+             rf"correction gives back $g$ (checked at $t = {UNROLLED}$)", check=Identity()),
         Step(Written(first, "w_{1}"), Written(w0 - eta * g1 / (sp.Abs(g1) + e),
                                                     r"w_{0} - \eta \frac{g_{1}}{\left|g_{1}\right| + \epsilon}"),
              r"Adam: the first step has size about $\eta$ whatever the gradient's scale", check=Identity()),

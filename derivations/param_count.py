@@ -187,7 +187,7 @@ def build(**params) -> Derivation:
     c = read(params)
     steps, results, checks, definitions = {"fc": _fc, "conv": _conv, "mlp": _mlp}[c["kind"]](c)
     titles = {"fc": "Parameters of a fully connected layer", "conv": "Parameters of a convolutional layer",
-              "mlp": "Parameters of a network with D inputs, M hidden units and K outputs"}
+              "mlp": "Parameters of a network with $D$ inputs, $M$ hidden units and $K$ outputs"}
     return Derivation(
         name=NAME,
         title=titles[c["kind"]],
@@ -217,7 +217,7 @@ def _fc(c):
     N_in, U = _sym(r"N_{\text{in}}"), _sym("U")
     steps = [
         Step(N_WEIGHTS, Written(N_in * U, r"N_{\text{in}} \cdot U"),
-             "definition: each of the U units has one weight for every input"),
+             "definition: each of the $U$ units has one weight for every input"),
         Step(N_BIASES, U, "definition: one bias per unit"),
     ]
     if len(shape) > 1:
@@ -229,7 +229,7 @@ def _fc(c):
         Step(N_WEIGHTS, in_order(lambda: sp.Mul(I(n_in), I(units))), f"substitute $N_{{\\text{{in}}}} = {n_in}$, "
              f"$U = {units}$", check=w),
         Step(N_WEIGHTS, Written(I(weights)), "arithmetic", check=w),
-        Step(N_BIASES, Written(I(biases)), f"$U = {units}$", check=b),
+        Step(N_BIASES, Written(I(biases)), f"one bias for each of the $U = {units}$ units", check=b),
         Step(N_PARAMS, in_order(lambda: sp.Add(I(weights), I(biases))), "weights plus biases", check=t),
         Step(N_PARAMS, Written(I(total)), "arithmetic", check=t),
     ]

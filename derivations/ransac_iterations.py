@@ -189,10 +189,10 @@ def build(**params) -> Derivation:
     ratio_value = math.log(1 - conf) / math.log1p(-float(w))
     es, ps, ws = _decimal(e), _decimal(conf), _decimal(w)
     steps = [
-        Step(W, (1 - E) ** S_, "definition: the chance that a sample of s matches has no outlier, each match "
-             "an inlier with probability 1 - e independently"),
-        Step(r"P_{\text{fail}}", (1 - W) ** N, "definition: the chance that all N samples contain an outlier"),
-        Step((1 - W) ** N, 1 - P, "definition of the goal: a clean sample with probability at least p",
+        Step(W, (1 - E) ** S_, "definition: the chance that a sample of $s$ matches has no outlier, each match "
+             "an inlier with probability $1 - e$ independently"),
+        Step(r"P_{\text{fail}}", (1 - W) ** N, "definition: the chance that all $N$ samples contain an outlier"),
+        Step((1 - W) ** N, 1 - P, "definition of the goal: a clean sample with probability at least $p$",
              relation=r"\leq"),
         Step(N * sp.log(1 - W), sp.log(1 - P), "take logarithms, which keep the order",
              check=SameSolutions(((1 - W) ** N, r"\leq", 1 - P), r"\leq", (W, P)), relation=r"\leq"),
@@ -218,8 +218,8 @@ def build(**params) -> Derivation:
         name=NAME,
         title="The number of RANSAC iterations",
         summary=SUMMARY,
-        statement=(f"RANSAC fits a model to samples of s = {s} matches; a fraction e = {es} of the matches are "
-                   f"outliers. How many samples N give a probability p = {ps} that at least one sample is free "
+        statement=(f"RANSAC fits a model to samples of $s = {s}$ matches; a fraction $e = {es}$ of the matches are "
+                   f"outliers. How many samples $N$ give a probability $p = {ps}$ that at least one sample is free "
                    "of outliers?" + (" (Sheet D.1: an affine transformation has 6 parameters; each point pair "
                                       "gives 2 equations, so a sample is 3 pairs.)" if s == 3 else "")),
         steps=tuple(steps),

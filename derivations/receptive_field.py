@@ -124,7 +124,7 @@ def build(**params) -> Derivation:
         Step(sp.Symbol("r_{0}"), I(1), "definition: a unit of the input sees one pixel"),
         Step(sp.Symbol("j_{0}"), I(1), "definition: neighbouring input units are one pixel apart"),
         Step(rl[l], Written(rl[l - 1] + (kl[l] - 1) * jl[l - 1], r"r_{l-1} + (k_{l} - 1)\, j_{l-1}"),
-             "definition (receptive-field recurrence): a unit of layer l sees $k_{l}$ units of layer l - 1, "
+             "definition (receptive-field recurrence): a unit of layer $l$ sees $k_{l}$ units of layer $l - 1$, "
              "each $j_{l-1}$ pixels further along than the last"),
         Step(jl[l], Written(jl[l - 1] * sl[l], r"j_{l-1}\, s_{l}"),
              "definition: the stride $s_{l}$ multiplies the distance in pixels between neighbouring units"),

@@ -57,7 +57,7 @@ def build(**params) -> Derivation:
         Step(f, definitions[f], "forward: linear output"),
         Step(sp.Derivative(sigmoid(a), a), sigmoid(a) * (1 - sigmoid(a)),
              r"derivative of the sigmoid, $\sigma'(a) = \sigma(a)(1-\sigma(a))$", check=Identity()),
-        Step(sp.Symbol(_partial("f", w3[k])), h2[k], "f is linear in each output weight",
+        Step(sp.Symbol(_partial("f", w3[k])), h2[k], "$f$ is linear in each output weight",
              check=Gradient(f, w3[k], indices=over["k"])),
         Step(d2[k], w3[k] * sigmoid_prime(z2[k]),
              r"chain rule through the sigmoid: $\delta^{[2]}_{k} = \partial f / \partial z^{[2]}_{k}$",
@@ -65,12 +65,12 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(_partial("f", w2[j, k])), d2[k] * h1[j], r"$z^{[2]}_{k}$ is linear in $w^{[2]}_{jk}$",
              check=Gradient(f, w2[j, k], indices={**over["j"], **over["k"]})),
         Step(d1[j], sigmoid_prime(z1[j]) * sp.Sum(w2[j, k] * d2[k], (k, 1, K)),
-             r"chain rule: $h^{[1]}_{j}$ feeds every $z^{[2]}_{k}$, so sum over k",
+             r"chain rule: $h^{[1]}_{j}$ feeds every $z^{[2]}_{k}$, so sum over $k$",
              check=Gradient(f, z1[j], indices=over["j"])),
         Step(sp.Symbol(_partial("f", w1[i, j])), d1[j] * x[i], r"$z^{[1]}_{j}$ is linear in $w^{[1]}_{ij}$",
              check=Gradient(f, w1[i, j], indices={**over["i"], **over["j"]})),
         Step(sp.Symbol(_partial("f", x[i])), sp.Sum(w1[i, j] * d1[j], (j, 1, J)),
-             r"chain rule: $x_{i}$ feeds every $z^{[1]}_{j}$, so sum over j",
+             r"chain rule: $x_{i}$ feeds every $z^{[1]}_{j}$, so sum over $j$",
              check=Gradient(f, x[i], indices=over["i"])),
     ]
     return Derivation(

@@ -144,7 +144,7 @@ def build(**params) -> Derivation:
     M_real = sp.Symbol("M", real=True)  # the formula's M, as the answer parser reads it
     count = Counted(lambda: count_equivalent(m_value), "search over relabellings and sign flips")
     steps = [
-        Step(a[j], pre, "definition: pre-activation of hidden unit j"),
+        Step(a[j], pre, "definition: pre-activation of hidden unit $j$"),
         Step(y[k], definitions[y](k), "definition: the network with ReLU hidden units"),
         Step(relu(g * t), g * relu(t), r"ReLU is positively homogeneous: for $\gamma > 0$, $\max(0, \gamma t) = "
              r"\gamma \max(0, t)$", check=Identity()),
@@ -165,14 +165,14 @@ def build(**params) -> Derivation:
         Step(Written(permuted, r"\sum_{j=1}^{M} v_{k\pi(j)} \tanh\left(a_{\pi(j)}\right) + c_{k}"),
              tanh_net, r"relabel the hidden units by a permutation $\pi$ (here $\pi(j) = j \bmod M + 1$): a sum "
              "does not depend on the order of its terms", check=Identity(indices=over_k)),
-        Step(r"N_{\text{perm}}", sp.factorial(M_real), "definition: the orderings of M hidden units"),
-        Step(r"N_{\text{sign}}", 2 ** M_real, "definition: a sign choice for each of the M units"),
+        Step(r"N_{\text{perm}}", sp.factorial(M_real), "definition: the orderings of $M$ hidden units"),
+        Step(r"N_{\text{sign}}", 2 ** M_real, "definition: a sign choice for each of the $M$ units"),
         Step(r"N_{\text{equiv}}", Written(sp.factorial(M_real) * 2 ** M_real, r"M!\, 2^{M}"),
              "the relabellings and the flips combine freely; for generic weights all the vectors differ",
              check=FormulaAt(M_real)),
         Step(r"N_{\text{equiv}}", Written(sp.factorial(I(m_value)) * 2 ** I(m_value),
                                         rf"{m_value}! \cdot 2^{{{m_value}}}"),
-             f"M = {m_value}" + ("" if m_given else " (an example)"), check=count),
+             f"with $M = {m_value}$" + ("" if m_given else " (an example)"), check=count),
         Step(r"N_{\text{equiv}}", I(math.factorial(m_value) * 2 ** m_value), "arithmetic", check=count),
     ]
     headline = (I(math.factorial(m_given) * 2 ** m_given) if m_given else sp.factorial(M_real) * 2 ** M_real)
@@ -181,16 +181,16 @@ def build(**params) -> Derivation:
         name=NAME,
         title="Weight-space symmetries",
         summary=SUMMARY,
-        statement=(r"A network with D inputs, M hidden units and K outputs computes $y_{k} = \sum_{j} v_{kj} "
+        statement=(r"A network with $D$ inputs, $M$ hidden units and $K$ outputs computes $y_{k} = \sum_{j} v_{kj} "
                    r"g(a_{j}) + c_{k}$ with $a_{j} = \sum_{i} w_{ji} x_{i} + b_{j}$. Show that with $g = "
                    r"\operatorname{ReLU}$, scaling one layer by $\gamma > 0$ and the next by $1/\gamma$ leaves the "
                    r"function unchanged; and that with $g = \tanh$ each hidden layer has $M!\, 2^{M}$ equivalent "
-                   "weight vectors" + (f", here with M = {m_given}." if m_given else ".")),
+                   "weight vectors" + (f", here with $M = {m_given}$." if m_given else ".")),
         steps=tuple(steps),
         results={r"N_{\text{equiv}}": headline, v_key: v[k, j] / g_answer},
         definitions=definitions,
         assumptions=(r"$\gamma > 0$", "generic weights: no two hidden units alike and none with all-zero weights",
-                     f"the identities are checked with D = {CHECK_D}, M = {m_value}, K = {CHECK_K}"),
+                     f"the identities are checked with $D = {CHECK_D}$, $M = {m_value}$, $K = {CHECK_K}$"),
         params={"M": m_given},
         indexed={"x": 1, "w": 2, "b": 1, "v": 2, "c": 1, "a": 1, "y": 1, r"\tilde{y}": 1},
         sizes=sizes,

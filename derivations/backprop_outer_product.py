@@ -22,6 +22,10 @@ from symdl.worked import I, Written
 NAME = "backprop-outer-product"
 SUMMARY = "Delta^(2) := Delta^(2) + delta^(3) (a^(2))^T: index and matrix form, the outer product, mini-batch sum D A^T"
 PARAMS = {"deltas": [[1, -1], [2, 1]], "activations": [[1, 0, 2], [0, 3, 1]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "deltas": "the delta^(3) of each example of the mini-batch, one row per example",
+    "activations": "the a^(2) of each example, one row per example",
+}
 MAX_UNITS, MAX_BATCH = 6, 8
 
 

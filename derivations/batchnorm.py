@@ -32,6 +32,13 @@ from symdl.worked import (
 NAME = "batchnorm"
 SUMMARY = "Batch normalisation: mean, variance, normalised value (with eps), scale and shift; dL/dz_i of the batch"
 PARAMS = {"z": [1.0, 2.0, 4.0, 5.0], "gamma": 2.0, "beta": 0.5, "eps": 1e-5, "g": [0.1, -0.2, 0.3, 0.4]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "z": "the mini-batch of pre-activations",
+    "gamma": "the learned scale",
+    "beta": "the learned shift",
+    "eps": "the small constant added to the variance",
+    "g": "the upstream gradient dL/dz~, one per example",
+}
 
 MAX_BATCH = 8
 CHECKED_N = 3  # the general claims are checked at this batch size (at most the example's)

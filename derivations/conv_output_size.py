@@ -28,6 +28,14 @@ from symdl.worked import Counted, I, Written, in_order
 NAME = "conv-output-size"
 SUMMARY = "Convolution output size floor((H - F + 2P)/S) + 1 (1-D, 2-D, C x H x W with K filters); padding for a wanted size"
 PARAMS = {"input": [96, 128, 128], "filters": 128, "kernel": 7, "stride": 2, "padding": 3, "want": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "input": "CxHxW (channels first), HxW, or a length n (1-D)",
+    "filters": "K, the number of filters (with channels: the output depth)",
+    "kernel": "F, or FhxFw",
+    "stride": "S (one, or one per spatial axis)",
+    "padding": "P, zeros on each side (one, or one per axis)",
+    "want": "solve for the padding: the wanted output size, or same (give want or padding)",
+}
 
 MAX_SIZE = 1 << 20  # window views of zero-stride arrays cost no memory; this only keeps numbers sane
 

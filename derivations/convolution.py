@@ -27,6 +27,13 @@ SHEET_B5_IMAGE = [[10, 10, 10, 0, 0, 0] for _ in range(6)]
 EDGE_KERNELS = {"vertical": [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
                 "horizontal": [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]}
 PARAMS = {"image": SHEET_B5_IMAGE, "kernel": "vertical", "stride": 1, "padding": 0, "mode": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "image": "a matrix (2-D) or a list (1-D)",
+    "kernel": "a matrix or list, or vertical / horizontal",
+    "stride": "the step between windows",
+    "padding": "zeros on each side",
+    "mode": "correlation, convolution (the kernel flipped) or both",
+}
 MODES = ("correlation", "convolution", "both")
 MAX_SIDE, MAX_LENGTH = 32, 256
 SHOWN_ENTRIES = {1: 8, 2: 4}  # entries worked out term by term (by dimension); the rest follow the pattern

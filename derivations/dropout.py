@@ -30,6 +30,11 @@ from symdl.worked import (
 NAME = "dropout"
 SUMMARY = "Dropout with keep probability p: standard (scale by p at test time) versus inverted (divide by p in training)"
 PARAMS = {"p": 0.8, "h": [0.5, 1.0, 2.0], "mask": [1, 0, 1]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "p": "the keep probability",
+    "h": "the activations of the layer",
+    "mask": "which units are kept in the worked example (1 kept, 0 dropped)",
+}
 
 MAX_UNITS = 8
 CHECKED_UNITS = 3  # the expectation of a weighted sum is checked by enumerating the masks of this many units

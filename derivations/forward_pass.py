@@ -47,6 +47,22 @@ NETWORK_ONLY = ("activations", "layers", *(f"W{l}" for l in range(1, MAX_LAYERS 
                 *(f"b{l}" for l in range(1, MAX_LAYERS + 1)))
 PARAMS = {"mode": "network", **NETWORK, "W4": None, "b1": 0, "b2": 0, "b3": 0, "b4": 0, "layers": None,
           "w": None, "b": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "mode": "network (layer by layer) or neuron (one z = w^T x + b)",
+    "x": "the input vector",
+    'W1': "layer 1's weights, one row per unit",
+    'W2': "layer 2's weights",
+    'W3': "layer 3's weights",
+    'W4': "layer 4's weights, for a fourth layer",
+    "activations": "one per layer: relu, sigmoid, tanh, softmax or linear",
+    'b1': "layer 1's biases (a number or a list)",
+    'b2': "layer 2's biases",
+    'b3': "layer 3's biases",
+    'b4': "layer 4's biases",
+    "layers": "how many of the layers to use",
+    'w': "the neuron's weights (mode=neuron)",
+    'b': "the neuron's bias (mode=neuron)",
+}
 
 ACTIVATIONS = {"relu": "ReLU", "sigmoid": "the sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": "none"}
 UNITS = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": "linear"}

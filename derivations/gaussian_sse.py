@@ -16,6 +16,10 @@ from symdl.functions import scalar
 NAME = "gaussian-sse"
 SUMMARY = "y = f(x, w) + Gaussian noise: the NLL is E(w) plus terms free of w; ML estimates of sigma^2 and Sigma"
 PARAMS = {"N": 3, "D": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "N": "the number of observations the one-output sums are checked at",
+    "D": "the number of outputs the multivariate claims are checked at",
+}
 
 N, D = (sp.Symbol(s, integer=True, positive=True) for s in ("N", "D"))
 n = sp.Symbol("n", integer=True)

@@ -16,6 +16,10 @@ from symdl.functions import scalar
 NAME = "hessian-quadratic"
 SUMMARY = "E(w) ~ E(w*) + 1/2 (w-w*)^T H (w-w*) = E(w*) + 1/2 sum lambda_i alpha_i^2: elliptic contours, H > 0"
 PARAMS = {"D": 2, "H": [[3, 1], [1, 2]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "D": "the dimension the general claims are checked at (2 to 4)",
+    "H": "the 2x2 example: symmetric positive definite",
+}
 
 D = sp.Symbol("D", integer=True, positive=True)
 i, j = sp.Symbol("i", integer=True), sp.Symbol("j", integer=True)

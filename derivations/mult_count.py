@@ -31,6 +31,16 @@ NAME = "mult-count"
 SUMMARY = "Multiplications H'W'K F F C of a conv layer, a 1x1 bottleneck and its saving, an Inception branch sum"
 PARAMS = {"kind": "conv", "input": [28, 28, 192], "filters": 32, "kernel": 1, "stride": 1, "padding": "same",
           "bottleneck": 16, "branches": [[128, 3], [32, 5]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kind": "conv, bottleneck or inception",
+    "input": "HxWxC (channels last, as Sheet B)",
+    "filters": "K, the number of filters",
+    "kernel": "F",
+    "stride": "S",
+    "padding": "same, or a number",
+    "bottleneck": "the channels of the 1x1 reduction (kind=bottleneck)",
+    "branches": "[filters, kernel] per branch (kind=inception)",
+}
 KINDS = {
     "conv": {"input": [28, 28, 192], "filters": 32, "kernel": 1, "stride": 1, "padding": "same"},
     "bottleneck": {"input": [28, 28, 192], "filters": 32, "kernel": 5, "bottleneck": 16},

@@ -31,6 +31,17 @@ NAME = "optimizers"
 SUMMARY = "Momentum, Nesterov, Adagrad, RMSProp and Adam (bias-corrected): update rules and worked numeric steps"
 PARAMS = {"method": "all", "w": 1.0, "g": 0.5, "lr": 0.1, "beta": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999,
           "eps": 1e-8}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "method": "all, momentum, nesterov, adagrad, rmsprop or adam",
+    "w": "the initial weight w_0",
+    "g": "the gradient (a list: one per step)",
+    "lr": "the learning rate eta",
+    "beta": "the momentum coefficient",
+    'rho': "RMSProp's decay",
+    'beta1': "Adam's first-moment decay",
+    'beta2': "Adam's second-moment decay",
+    "eps": "the constant in the denominator",
+}
 
 METHODS = {"momentum": "momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp", "adam": "Adam"}
 HYPER = {"momentum": ("beta",), "nesterov": ("beta",), "adagrad": ("eps",), "rmsprop": ("rho", "eps"),

@@ -28,6 +28,17 @@ NAME = "param-count"
 SUMMARY = "Weights and biases of a fully connected layer, a conv layer (F*F*C + 1)*K, a D-M-K network (D+1)M + (M+1)K"
 PARAMS = {"kind": "fc", "input": [500, 500, 3], "units": 100, "filters": 10, "kernel": 5, "channels": 3,
           "D": None, "M": None, "K": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kind": "fc, conv or mlp",
+    'input': "the input's shape, flattened (kind=fc)",
+    "units": "the fully connected units (kind=fc)",
+    "filters": "the filters (kind=conv)",
+    "kernel": "F, or FhxFw (kind=conv)",
+    "channels": "the input channels (kind=conv)",
+    "D": "inputs (kind=mlp)",
+    "M": "hidden units (kind=mlp)",
+    "K": "outputs (kind=mlp)",
+}
 KINDS = {"fc": ("input", "units"), "conv": ("filters", "kernel", "channels"), "mlp": ("D", "M", "K")}
 MAX = 10**9
 

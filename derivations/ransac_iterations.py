@@ -24,6 +24,11 @@ from symdl.worked import I, Written
 NAME = "ransac-iterations"
 SUMMARY = "RANSAC iterations N = ceil(log(1-p) / log(1-(1-e)^s)) for confidence p, outlier fraction e, sample size s"
 PARAMS = {"s": 3, "e": 0.5, "p": 0.95}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "s": "the matches per sample",
+    "e": "the fraction of outliers",
+    "p": "the confidence wanted",
+}
 MAX_ITERATIONS = 10**6
 EXACT_UP_TO = 2000  # the direct loop runs in exact integers up to here, in floats beyond
 

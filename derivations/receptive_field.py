@@ -17,6 +17,10 @@ from symdl.worked import Counted, I, Written, in_order
 NAME = "receptive-field"
 SUMMARY = "Receptive field of stacked convolutions and pools: r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = j_{l-1} s_l"
 PARAMS = {"kernels": [3, 3, 3, 3], "strides": 1}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kernels": "one kernel size per layer (a 2x2 pool is a layer of kernel 2)",
+    "strides": "one per layer, or one for every layer",
+}
 
 MAX_LAYERS, MAX_KERNEL, MAX_STRIDE = 64, 256, 16
 MAX_FIELD = 2048  # the 2-D check back-propagates through an r x r image

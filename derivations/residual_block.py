@@ -8,6 +8,11 @@ from symdl.params import positive_int
 NAME = "residual-block"
 SUMMARY = "Back-propagation through a residual block y = ReLU(W2 ReLU(W1 x) + x), and a depth-L stack"
 PARAMS = {"n": 3, "m": 2, "L": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "n": "the size of the input x",
+    "m": "the size of the hidden layer",
+    "L": "the depth of the stack of blocks (0: the block alone)",
+}
 
 n, m = sp.symbols("n m", integer=True, positive=True)
 

@@ -8,6 +8,11 @@ from symdl.params import positive_int
 NAME = "sigmoid-chain"
 SUMMARY = "Chain rule through two sigmoid layers: df/dw^[1]_ij, df/dw^[2]_jk, df/dw^[3]_k, df/dx_i in index form"
 PARAMS = {"inputs": 2, "hidden1": 2, "hidden2": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "inputs": "the number of inputs",
+    "hidden1": "the units of the first hidden layer",
+    "hidden2": "the units of the second hidden layer",
+}
 
 I, J, K = (sp.Symbol(s, integer=True, positive=True) for s in ("I", "J", "K"))
 i, j, k = (sp.Symbol(s, integer=True) for s in "ijk")

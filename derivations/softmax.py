@@ -34,6 +34,10 @@ from symdl.worked import (
 NAME = "softmax"
 SUMMARY = "Softmax probabilities of given logits (Sheet B.2), the Jacobian diag(p) - p p^T, cross-entropy gradient p - y"
 PARAMS = {"z": [2.0, 1.0, 0.1], "y": [1, 0, 0]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "z": "the logits",
+    "y": "the target distribution (one-hot for a label)",
+}
 
 K = sp.Symbol("K", real=True)  # named as the parser names an answer's K (the number of classes)
 i, j, k, r = (sp.Symbol(s, integer=True) for s in "ijkr")

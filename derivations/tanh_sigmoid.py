@@ -12,6 +12,11 @@ from symdl.params import positive_int
 NAME = "tanh-sigmoid"
 SUMMARY = "sigma' = sigma(1-sigma), tanh' = 1-tanh^2, tanh(a) = 2 sigma(2a)-1, and sigmoid nets equal tanh nets"
 PARAMS = {"D": 2, "M": 3, "K": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "D": "the inputs the networks are checked with",
+    "M": "their hidden units",
+    "K": "their outputs",
+}
 
 a = sp.Symbol("a", real=True)
 D, M, K = (sp.Symbol(s, integer=True, positive=True) for s in ("D", "M", "K"))

@@ -29,6 +29,9 @@ from symdl.worked import Counted, I, Written
 NAME = "weight-symmetries"
 SUMMARY = "ReLU scaling w -> gamma w, next layer -> w/gamma leaves the function unchanged; M! 2^M tanh symmetries"
 PARAMS = {"M": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "M": "the number of hidden units (1 to 5); without it, the formula M! 2^M",
+}
 EXAMPLE_M, MAX_M = 3, 5
 CHECK_D, CHECK_K, CHECK_POINTS = 2, 2, 16
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html as html_lib
+import re
 
 from symdl.export.certificate import equation_ranges, format_error
 from symdl.export.equations import SCREEN_WIDTH, lay_out
@@ -199,3 +200,30 @@ def formulas(document) -> list[tuple[str, bool]]:
         for target, expr in d.results.items():
             add_equation(target, *result_sides(expr), SCREEN_WIDTH - 10)
     return found
+
+
+def derivation_html(derivation) -> str:
+    """One derivation as an HTML fragment: its statement, steps, rules and boxed results, in MathML, with
+    its own style sheet scoped to it (Jupyter's ``_repr_html_``; no checks are run, no figures drawn)."""
+    from symdl.export.certificate import Certificate
+    from symdl.export.document import Entry, Recipe
+
+    count = len(derivation.steps)
+    entry = Entry(index=1, derivation=derivation, heading=None, recipe=Recipe("object"),
+                  certificate=Certificate((), 0, 0.0, ""), figures=(),
+                  step_numbers=tuple(str(n) for n in range(1, count + 1)),
+                  result_numbers={t: str(count + k) for k, t in enumerate(derivation.results, start=1)},
+                  numbered=False)
+    return (f"<style>{_scoped(STYLE)}</style>\n"
+            f'<div class="symdl-export">{entry_html(entry, heading=True, certificate="none")}</div>')
+
+
+def _scoped(style: str) -> str:
+    """The page's style sheet for a fragment inside someone else's page: every rule limited to
+    ``.symdl-export``, the page-wide rules (body, the wrapper itself) left out."""
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", style):
+        kept = [s.strip() for s in selectors.split(",") if s.strip() not in ("body", ".symdl-export")]
+        if kept:
+            rules.append(", ".join(f".symdl-export {s}" for s in kept) + " {" + body + "}")
+    return "\n".join(rules)

@@ -85,8 +85,19 @@ def math(tex: str, display: bool = False) -> str:
 
 
 def prose(text: str) -> str:
-    """Prose with ``$…$`` math as HTML with inline MathML."""
-    return "".join(math(chunk) if is_math else html_lib.escape(chunk, quote=False) for is_math, chunk in split_math(text))
+    """Prose with ``$…$`` math as HTML with inline MathML; punctuation right after a formula stays on its
+    line (a browser would otherwise start the next line with the full stop)."""
+    out = []
+    for is_math, chunk in split_math(text):
+        if is_math:
+            out.append(math(chunk))
+            continue
+        stuck = re.match(r"[.,;:!?)\]]+", chunk)
+        if stuck and out and out[-1].endswith("</math>"):
+            out[-1] = f'<span style="white-space:nowrap">{out[-1]}{html_lib.escape(stuck.group(0))}</span>'
+            chunk = chunk[stuck.end():]
+        out.append(html_lib.escape(chunk, quote=False))
+    return "".join(out)
 
 
 def equation(lhs: str, relation: str, rhs: str, width: float = SCREEN_WIDTH) -> str:

@@ -20,7 +20,7 @@ from symdl.figures import (
 )
 from symdl.export.mathml import to_mathml
 from symdl.graph import adjoint_name
-from symdl.text import prose_to_text, split_math
+from symdl.export.prose import split_math
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WITH_FIGURES = {
@@ -51,6 +51,8 @@ def test_the_named_derivations_have_their_figures(figures):
     for name, expected in WITH_FIGURES.items():
         assert {f.name for f in figures[name]} == expected, name
     assert figures["gaussian-sse"] == []
+    from symdl.text import prose_to_text
+
     for found in figures.values():
         for figure in found:
             assert isinstance(figure, Figure)
@@ -61,6 +63,8 @@ def test_the_named_derivations_have_their_figures(figures):
 
 def test_captions_write_their_math_in_latex(figures):
     """Issue 14, item 2: captions said "2 sigma(2a) - 1", "lambda_1", "1/sqrt(lambda_1)", "H = [[3, 1], [1, 2]]"."""
+    from symdl.text import prose_to_text
+
     hessian, = figures["hessian-quadratic"]
     tanh, = figures["tanh-sigmoid"]
     for ascii_math in ("sigma", "lambda", "sqrt", "[[", "w*"):
@@ -129,6 +133,8 @@ def test_hessian_half_lengths_are_inverse_square_roots_of_the_eigenvalues(H):
 
 
 def test_hessian_figure_uses_the_derivations_h_and_matches_its_results():
+    from symdl.text import prose_to_text
+
     derivation = registry.build("hessian-quadratic", H=[[2, 0], [0, 8]])
     (figure,) = figures_for(derivation)
     assert "H = [2, 0; 0, 8]" in prose_to_text(figure.caption) and "0.707" in figure.caption and "0.354" in figure.caption

@@ -3,9 +3,9 @@ primes floated (``tanh′``), unary minus was spaced ``( − 1.3 )``, and matrix
 
 import xml.etree.ElementTree as ET
 
-from symdl.export.mathml import BRACKET_STYLE, HIDDEN_STYLE, NAMESPACE, to_mathml
+from symdl.export.mathml import to_mathml
 
-M = f"{{{NAMESPACE}}}"
+M = "{http://www.w3.org/1998/Math/MathML}"
 
 
 def tree(tex):
@@ -43,6 +43,8 @@ def test_names_and_slashes_are_not_spaced_as_operators():
 
 
 def test_matrix_brackets_are_drawn_whole():
+    from symdl.export.mathml import BRACKET_STYLE, HIDDEN_STYLE
+
     root = tree(r"\begin{bmatrix}0.1 & -0.5 \\ 0.3 & 0.2 \\ 0.4 & -0.1\end{bmatrix}")
     (table,) = root.iter(M + "mtable")
     assert table.get("style") == BRACKET_STYLE

@@ -8,7 +8,7 @@ import sympy as sp
 
 from symdl import registry
 from symdl.export.assignment import builtin_names, find, load
-from symdl.text import split_math
+from symdl.export.prose import split_math
 
 NAMES = registry.names()
 # Outside $…$: an equation, a script, an ASCII ellipsis, a one-letter variable in an operation, or a

@@ -43,3 +43,23 @@ def test_the_first_example_is_real_output(capsys):
                 position += 1
             gap = False
         assert gap or position == len(printed), f"{command}: the README stops before the output does"
+
+
+TOOLS = {  # README row -> how a test module asks for the tool
+    "`pdflatex`": r'which\("pdflatex"\)',
+    "poppler-utils": r'which\("pdfto(ppm|text)"\)',
+    "Chromium": r'which\(c\) for c in \("chromium"',
+    "KaTeX": r"\bKATEX\b",
+}
+
+
+def test_the_readme_says_which_tests_need_which_tool():
+    """Issue 14, item 15: 31 tests skipped silently without pdflatex, Chromium or KaTeX."""
+    text = README.read_text(encoding="utf-8")
+    rows = {line for line in text.splitlines() if line.startswith("| ")}
+    for tool, asks in TOOLS.items():
+        (row,) = [r for r in rows if r.startswith(f"| {tool}") or tool in r.split("|")[1]]
+        for module in sorted((README.parent / "tests").glob("test_*.py")):
+            if re.search(asks, module.read_text(encoding="utf-8")):
+                assert module.name in row, f"the README's row for {tool} does not name {module.name}"
+    assert "poppler-utils" in text and "libjs-katex" in text and "pip install '.[plots]'" not in text

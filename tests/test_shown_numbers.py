@@ -10,7 +10,6 @@ import sympy as sp
 from symdl import registry
 from symdl.latex import derivation_to_latex
 from symdl.render import derivation_to_text
-from symdl.worked import shown_number
 
 NAMES = registry.names()
 
@@ -41,10 +40,14 @@ def test_gaussian_sse_no_longer_says_printed_log(latex):
                                                     r"\begin{bmatrix}0.707107 \\ 1\end{bmatrix}"),
 ])
 def test_the_policy(value, relation, shown):
+    from symdl.worked import shown_number
+
     assert shown_number(value) == (relation, shown)
 
 
 def test_symbolic_results_are_left_alone():
+    from symdl.worked import shown_number
+
     assert shown_number(sp.Symbol("x") + 1) is None
 
 

@@ -9,7 +9,6 @@ import pytest
 from symdl import registry
 from symdl.cli import main
 from symdl.render import derivation_to_text
-from symdl.text import latex_to_text, prose_to_text
 
 NAMES = registry.names()
 
@@ -61,8 +60,12 @@ def test_rules_lose_their_dollars(texts):
     (r"\unknowncommand x", "unknowncommand x"),
 ])
 def test_latex_to_text(tex, text):
+    from symdl.text import latex_to_text
+
     assert latex_to_text(tex) == text
 
 
 def test_prose_keeps_its_words_and_loses_its_dollars():
+    from symdl.text import prose_to_text
+
     assert prose_to_text(r"definition of $\sigma$ at $2a$, costs \$3") == "definition of σ at 2a, costs $3"

@@ -73,7 +73,9 @@ def render(document, *, fragment: bool = False, certificate: str = "full") -> st
 
 
 def _plain_title(title: str) -> str:
-    return "".join(chunk for _, chunk in split_math(title))
+    from symdl.text import prose_to_text
+
+    return prose_to_text(title)
 
 
 def math(tex: str, display: bool = False) -> str:

@@ -20,7 +20,8 @@ def to_text(expr) -> str:
 
 
 def derivation_to_text(derivation) -> str:
-    lines = [derivation.title, "=" * len(derivation.title), ""]
+    title = prose_to_text(derivation.title)
+    lines = [title, "=" * len(title), ""]
     for step in derivation.steps:
         lines.append(f"{to_text(step.lhs)} {latex_to_text(step.relation)} {to_text(step.rhs)}")
         lines.append(f"    [{prose_to_text(step.rule)}]")

@@ -27,6 +27,16 @@ def test_no_latex_command_and_no_sympy_repr_in_any_derivation(texts, name):
         assert repr_name not in text, (name, repr_name)
 
 
+def test_every_sheet_question_reads_as_text():
+    """The sheets' questions use other parameters (and expression questions), and titles with math."""
+    from symdl.export.assignment import build_question, builtin_names, find, load
+
+    for sheet in builtin_names():
+        for question in load(find(sheet)).questions:
+            text = derivation_to_text(build_question(question)[0])
+            assert "\\" not in text and "$" not in text, (sheet, question.title)
+
+
 def test_the_readme_command_reads_as_math(capsys):
     assert main(["derive", "residual-block", "--format", "text"]) == 0
     out = capsys.readouterr().out

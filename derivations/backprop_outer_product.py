@@ -17,11 +17,15 @@ import sympy as sp
 
 from symdl import Computed, Derivation, Gradient, Identity, Step
 from symdl.errors import ParameterError
-from symdl.shown import I, Shown
+from symdl.worked import I, Written
 
 NAME = "backprop-outer-product"
 SUMMARY = "Delta^(2) := Delta^(2) + delta^(3) (a^(2))^T: index and matrix form, the outer product, mini-batch sum D A^T"
 PARAMS = {"deltas": [[1, -1], [2, 1]], "activations": [[1, 0, 2], [0, 3, 1]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "deltas": "the delta^(3) of each example of the mini-batch, one row per example",
+    "activations": "the a^(2) of each example, one row per example",
+}
 MAX_UNITS, MAX_BATCH = 6, 8
 
 
@@ -128,33 +132,32 @@ def build(**params) -> Derivation:
     grad_matrix = Once(Gradient(loss_matrix, W))
     steps = [
         Step(zi[i], definitions[zi](i), "definition: the linear layer, $z^{(3)} = W^{(2)} a^{(2)}$ entry by entry"),
-        Step(L, Shown(loss_index, r"\frac{1}{2} \sum_{i} \left(z^{(3)}_{i} - y_{i}\right)^{2}",
-                      "1/2 sum_i (z_i - y_i)^2"), "definition: the squared error"),
-        Step(di[i], Shown(zi[i] - yi[i], r"z^{(3)}_{i} - y_{i}", "z_i - y_i"), r"definition of $\delta^{(3)}_{i} = \partial L / \partial z^{(3)}_{i}$, the "
+        Step(L, Written(loss_index, r"\frac{1}{2} \sum_{i} \left(z^{(3)}_{i} - y_{i}\right)^{2}"), "definition: the squared error"),
+        Step(di[i], Written(zi[i] - yi[i], r"z^{(3)}_{i} - y_{i}"), r"definition of $\delta^{(3)}_{i} = \partial L / \partial z^{(3)}_{i}$, the "
              "error signal: differentiate the square", check=Gradient(loss_index, zi[i], indices=over_i)),
         Step(sp.Symbol(dWij), di[i] * ai[j], r"$W^{(2)}_{ij}$ enters only $z^{(3)}_{i}$, through the term "
              r"$W^{(2)}_{ij} a^{(2)}_{j}$, so $\partial z^{(3)}_{i} / \partial W^{(2)}_{ij} = a^{(2)}_{j}$",
              check=grad_index),
-        Step(sp.Symbol(dW), d * a.T, r"collect the entries: entry (i, j) is $\delta^{(3)}_{i} a^{(2)}_{j}$, a "
+        Step(sp.Symbol(dW), d * a.T, r"collect the entries: entry $(i, j)$ is $\delta^{(3)}_{i} a^{(2)}_{j}$, a "
              r"column times a row, so the matrix is the outer product of $\delta^{(3)}$ and $a^{(2)}$: "
              r"$n_{3} \times n_{2}$, of rank one", check=grad_matrix),
         Step(r"\Delta^{(2)}_{ij}", r"\Delta^{(2)}_{ij} + \delta^{(3)}_{i} a^{(2)}_{j}",
              "definition (the update of the sheet, index form): each example adds its gradient", relation=":="),
         Step(r"\Delta^{(2)}", r"\Delta^{(2)} + \delta^{(3)} \left(a^{(2)}\right)^{\top}",
-             "definition (matrix form): the same update for all i, j at once", relation=":="),
-        Step(Shown(sum((D[:, n] * A[:, n].T for n in range(sizes[m])), sp.ZeroMatrix(n3, n2)),
-                   r"\sum_{n=1}^{m} \delta^{(3,n)} \left(a^{(2,n)}\right)^{\top}", "sum_n delta_n a_n^T"),
-             D * A.T, r"after a mini-batch of m examples, from $\Delta^{(2)} = 0$: with the $\delta^{(3,n)}$ as the "
-             r"columns of D and the $a^{(2,n)}$ as the columns of A, a sum of column-times-row products is a "
+             "definition (matrix form): the same update for all $i, j$ at once", relation=":="),
+        Step(Written(sum((D[:, n] * A[:, n].T for n in range(sizes[m])), sp.ZeroMatrix(n3, n2)),
+                   r"\sum_{n=1}^{m} \delta^{(3,n)} \left(a^{(2,n)}\right)^{\top}"),
+             D * A.T, r"after a mini-batch of $m$ examples, from $\Delta^{(2)} = 0$: with the $\delta^{(3,n)}$ as the "
+             r"columns of $D$ and the $a^{(2,n)}$ as the columns of $A$, a sum of column-times-row products is a "
              "matrix product", check=Identity(points=3)),
         Step(r"\frac{\partial}{\partial W^{(2)}} \sum_{n} \frac{1}{2} \left\lVert W^{(2)} a^{(2,n)} - y^{(n)} "
              r"\right\rVert^{2}",
-             D * A.T, r"so $\Delta^{(2)}$ is the gradient of the mini-batch loss, with D = $W^{(2)} A - Y$",
+             D * A.T, r"so $\Delta^{(2)}$ is the gradient of the mini-batch loss, with $D = W^{(2)} A - Y$",
              check=Gradient(batch_loss, W)),
     ]
     # The worked mini-batch.
     total = sp.zeros(sizes[n3], sizes[n2])
-    steps.append(Step(r"\Delta^{(2)}", Shown(sp.ImmutableMatrix(total), _bmatrix(sp.ImmutableMatrix(total))),
+    steps.append(Step(r"\Delta^{(2)}", Written(sp.ImmutableMatrix(total), _bmatrix(sp.ImmutableMatrix(total))),
                       "definition: start the worked mini-batch from zero", relation=":="))
     for n, (dn, an) in enumerate(zip(deltas, acts), start=1):
         column, row = _matrix([[v] for v in dn]), _matrix([an])
@@ -163,7 +166,7 @@ def build(**params) -> Derivation:
         product = Computed(lambda n=n: np.outer(deltas[n - 1], acts[n - 1]), "NumPy np.outer")
         partial = Computed(lambda n=n: numpy_loop(deltas, acts, n), "NumPy loop of np.outer")
         name = rf"\delta^{{(3,{n})}} \left(a^{{(2,{n})}}\right)^{{\top}}"
-        steps.append(Step(name, Shown(outer, _bmatrix(column) + " " + _bmatrix(row)),
+        steps.append(Step(name, Written(outer, _bmatrix(column) + " " + _bmatrix(row)),
                           f"example {n}: its $\\delta^{{(3)}}$ and $a^{{(2)}}$", check=product))
         steps.append(Step(name, sp.ImmutableMatrix(outer), "column times row", check=product))
         steps.append(Step(r"\Delta^{(2)}", sp.ImmutableMatrix(total), f"add example {n}'s outer product",
@@ -174,7 +177,7 @@ def build(**params) -> Derivation:
     steps += [
         Step("D", d_num, r"definition: the batch's $\delta^{(3,n)}$ as columns"),
         Step("A", a_num, r"definition: the batch's $a^{(2,n)}$ as columns"),
-        Step(r"D A^{\top}", Shown(d_num * a_num.T, _bmatrix(d_num) + " " + _bmatrix(a_num.T)),
+        Step(r"D A^{\top}", Written(d_num * a_num.T, _bmatrix(d_num) + " " + _bmatrix(a_num.T)),
              "the matrix formula", check=loop),
         Step(r"D A^{\top}", sp.ImmutableMatrix(d_num * a_num.T), "the same as the loop", check=loop),
     ]

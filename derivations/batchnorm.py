@@ -32,6 +32,13 @@ from symdl.worked import (
 NAME = "batchnorm"
 SUMMARY = "Batch normalisation: mean, variance, normalised value (with eps), scale and shift; dL/dz_i of the batch"
 PARAMS = {"z": [1.0, 2.0, 4.0, 5.0], "gamma": 2.0, "beta": 0.5, "eps": 1e-5, "g": [0.1, -0.2, 0.3, 0.4]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "z": "the mini-batch of pre-activations",
+    "gamma": "the learned scale",
+    "beta": "the learned shift",
+    "eps": "the small constant added to the variance",
+    "g": "the upstream gradient dL/dz~, one per example",
+}
 
 MAX_BATCH = 8
 CHECKED_N = 3  # the general claims are checked at this batch size (at most the example's)
@@ -125,8 +132,8 @@ def build(**params) -> Derivation:
            ((r"\mu_{B}", mu), (r"\sigma_{B}^{2}", var), (r"\gamma", gamma), (r"\beta", beta), (r"\epsilon", eps))}
     zi, gi, zhi = symbol("z_{i}", z[i]), symbol("g_{i}", g[i]), symbol(r"\hat{z}_{i}", z_hat[i])
     root_sym = sqrt(add(sym[r"\sigma_{B}^{2}"], sym[r"\epsilon"]))
-    sum_g = W(sp.Sum(g[j], (j, 1, n)), r"\sum_{j=1}^{n} g_{j}", "Σ_j g_j", PRODUCT)
-    sum_gz = W(sp.Sum(g[j] * z_hat[j], (j, 1, n)), r"\sum_{j=1}^{n} g_{j} \hat{z}_{j}", "Σ_j g_j z_hat_j", PRODUCT)
+    sum_g = W(sp.Sum(g[j], (j, 1, n)), r"\sum_{j=1}^{n} g_{j}", PRODUCT)
+    sum_gz = W(sp.Sum(g[j] * z_hat[j], (j, 1, n)), r"\sum_{j=1}^{n} g_{j} \hat{z}_{j}", PRODUCT)
     final = mul(div(sym[r"\gamma"], mul(symbol("n", n), root_sym)),
                 sub(sub(mul(symbol("n", n), gi), sum_g), mul(zhi, sum_gz)))
     chain = add(div(mul(sym[r"\gamma"], gi), root_sym),
@@ -137,7 +144,7 @@ def build(**params) -> Derivation:
     sum_gz_shown = number(sum(a.value * b for a, b in zip(upstream, hat_exact)))
     numbers = mul(div(scale, mul(size_w, sqrt(add(var_shown, epsilon)))),
                   sub(sub(mul(size_w, symbol("g")), sum_g_shown), mul(sum_gz_shown, symbol(r"\hat{z}"))))
-    numbers = W(sp.ImmutableMatrix(grad_exact), numbers.tex, numbers.txt, numbers.rank, numbers.approx)
+    numbers = W(sp.ImmutableMatrix(grad_exact), numbers.tex, numbers.rank, numbers.approx)
     vector_formula = symbol(r"\frac{\gamma}{n \sqrt{\sigma_{B}^{2} + \epsilon}} \left(n g - \sum_{j=1}^{n} g_{j} - "
                             r"\hat{z} \sum_{j=1}^{n} g_{j} \hat{z}_{j}\right)")
     weighted_formula = symbol(r"\frac{1}{\sqrt{\sigma_{B}^{2} + \epsilon}} \sum_{j=1}^{n} g_{j} "
@@ -145,28 +152,27 @@ def build(**params) -> Derivation:
     weighted = div(add(*(mul(a, sub(v, mean_shown)) for a, v in zip(upstream, batch))), root)
     over_i = {i: n}
     small, smaller = {n: min(size, CHECKED_N)}, {n: PARTIALS_N}
-    checked_sizes = f"checked at n = {min(size, CHECKED_N)}"
+    checked_sizes = f"checked at $n = {min(size, CHECKED_N)}$"
 
     shown = {
-        mu: (r"\frac{1}{n} \sum_{j=1}^{n} z_{j}", "(1/n) Σ_j z_j"),
-        var: (r"\frac{1}{n} \sum_{j=1}^{n} \left(z_{j} - \mu_{B}\right)^{2}", "(1/n) Σ_j (z_j - μ_B)^2"),
-        z_hat: (r"\frac{z_{i} - \mu_{B}}{\sqrt{\sigma_{B}^{2} + \epsilon}}", "(z_i - μ_B)/sqrt(σ_B^2 + ε)"),
-        z_tilde: (r"\gamma \hat{z}_{i} + \beta", "γ z_hat_i + β"),
-        dL_dvar: (r"-\frac{\gamma}{2} \left(\sigma_{B}^{2} + \epsilon\right)^{-3/2} \sum_{k=1}^{n} g_{k} "
-                  r"\left(z_{k} - \mu_{B}\right)", "-(γ/2) (σ_B^2 + ε)^(-3/2) Σ_k g_k (z_k - μ_B)"),
-        dL_dmu: (r"-\frac{\gamma}{\sqrt{\sigma_{B}^{2} + \epsilon}} \sum_{k=1}^{n} g_{k} - "
-                 r"\frac{2}{n} \frac{\partial L}{\partial \sigma_{B}^{2}} \sum_{k=1}^{n} \left(z_{k} - \mu_{B}\right)",
-                 "-γ/sqrt(σ_B^2 + ε) Σ_k g_k - (2/n) dL/dσ_B^2 Σ_k (z_k - μ_B)"),
+        mu: r"\frac{1}{n} \sum_{j=1}^{n} z_{j}",
+        var: r"\frac{1}{n} \sum_{j=1}^{n} \left(z_{j} - \mu_{B}\right)^{2}",
+        z_hat: r"\frac{z_{i} - \mu_{B}}{\sqrt{\sigma_{B}^{2} + \epsilon}}",
+        z_tilde: r"\gamma \hat{z}_{i} + \beta",
+        dL_dvar: r"-\frac{\gamma}{2} \left(\sigma_{B}^{2} + \epsilon\right)^{-3/2} \sum_{k=1}^{n} g_{k} "
+                 r"\left(z_{k} - \mu_{B}\right)",
+        dL_dmu: r"-\frac{\gamma}{\sqrt{\sigma_{B}^{2} + \epsilon}} \sum_{k=1}^{n} g_{k} - "
+                r"\frac{2}{n} \frac{\partial L}{\partial \sigma_{B}^{2}} \sum_{k=1}^{n} \left(z_{k} - \mu_{B}\right)",
     }
 
     def definition(key, at=None):
         value = DEFINITIONS[key] if at is None else DEFINITIONS[key](at)
-        return Written(value, *shown[key])
+        return Written(value, shown[key])
 
     steps = [
         Step(mu, definition(mu), "definition: the mean of the mini-batch"),
         Step(mu, written(evaluated(mean_w)), "substitute the batch", check=Computed(lambda: z_np.mean(), "NumPy mean")),
-        Step(var, definition(var), "definition: the variance of the mini-batch (divided by n, not n - 1)"),
+        Step(var, definition(var), "definition: the variance of the mini-batch (divided by $n$, not $n - 1$)"),
         Step(var, written(evaluated(var_w)), r"substitute the batch and $\mu_{B}$",
              check=Computed(lambda: z_np.var(), "NumPy variance")),
         Step(z_hat[i], definition(z_hat, i), r"definition: normalise, with $\epsilon$ keeping the root away from 0"),
@@ -181,25 +187,24 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(r"\tilde{z}"), written(worked(symbol(r"\gamma \hat{z} + \beta"), matrix(scaled))),
              rf"substitute $\gamma = {scale.tex}$ and $\beta = {shift.tex}$",
              check=Computed(lambda: out_np, "NumPy batch normalisation")),
-        Step(g[i], Written(g[i], r"\frac{\partial L}{\partial \tilde{z}_{i}}", "dL/dz_tilde_i"),
-             "definition: the upstream gradient of the loss L"),
+        Step(g[i], Written(g[i], r"\frac{\partial L}{\partial \tilde{z}_{i}}"),
+             "definition: the upstream gradient of the loss $L$"),
         Step(sp.Symbol(r"\frac{\partial L}{\partial \hat{z}_{i}}"), written(mul(sym[r"\gamma"], gi)),
              r"$\tilde{z}_{i}$ is linear in $\hat{z}_{i}$", check=Gradient(LOSS, z_hat[i], indices=over_i, sizes=small)),
-        Step(dL_dvar, definition(dL_dvar), r"$\sigma_{B}^{2}$ reaches L through every $\hat{z}_{k}$",
+        Step(dL_dvar, definition(dL_dvar), r"$\sigma_{B}^{2}$ reaches $L$ through every $\hat{z}_{k}$",
              check=Gradient(LOSS, var, sizes=smaller)),
         Step(dL_dmu, definition(dL_dmu),
-             r"$\mu_{B}$ reaches L through every $\hat{z}_{k}$ and through $\sigma_{B}^{2}$",
+             r"$\mu_{B}$ reaches $L$ through every $\hat{z}_{k}$ and through $\sigma_{B}^{2}$",
              check=Gradient(LOSS, mu, sizes=smaller)),
-        Step(sp.Symbol(GRADIENT), written(chain), r"$z_{i}$ reaches L through $\hat{z}_{i}$, $\sigma_{B}^{2}$ and $\mu_{B}$",
+        Step(sp.Symbol(GRADIENT), written(chain), r"$z_{i}$ reaches $L$ through $\hat{z}_{i}$, $\sigma_{B}^{2}$ and $\mu_{B}$",
              check=Gradient(LOSS, z[i], indices=over_i, sizes=smaller, symbolic=False)),  # diff: the next step
         Step(sp.Symbol(GRADIENT), written(final),
              r"collect terms: $z_{j} - \mu_{B} = \sqrt{\sigma_{B}^{2} + \epsilon} \, \hat{z}_{j}$ and "
              r"$\sum_{j} (z_{j} - \mu_{B}) = 0$", check=Gradient(LOSS, z[i], indices=over_i, sizes=small)),
-        Step(Written(sp.Sum(final.value.xreplace({i: k}), (k, 1, n)), r"\sum_{i=1}^{n} \frac{\partial L}{\partial z_{i}}",
-                     "Σ_i dL/dz_i"), sp.S.Zero,
+        Step(Written(sp.Sum(final.value.xreplace({i: k}), (k, 1, n)), r"\sum_{i=1}^{n} \frac{\partial L}{\partial z_{i}}"), sp.S.Zero,
              "the gradient sums to 0 over the batch: shifting every input alike changes nothing",
              check=Identity(sizes=small)),
-        Step(sp.Sum(g[j], (j, 1, n)), written(evaluated(add(*upstream))), "the example's upstream gradient g",
+        Step(sp.Sum(g[j], (j, 1, n)), written(evaluated(add(*upstream))), "the example's upstream gradient $g$",
              check=Computed(lambda: g_np.sum(), "NumPy")),
         Step(sp.Sum(g[j] * z_hat[j], (j, 1, n)), written(worked(weighted_formula, weighted)),
              r"by the definition of $\hat{z}_{j}$", check=Computed(lambda: g_np @ normalised_np, "NumPy")),
@@ -234,8 +239,8 @@ def build(**params) -> Derivation:
         assumptions=(r"training mode: $\mu_{B}$ and $\sigma_{B}^{2}$ are the statistics of this batch and depend on "
                      r"every $z_{j}$",
                      r"$\epsilon > 0$; the variance divides by $n$ (Ioffe and Szegedy, 2015)",
-                     f"the general claims are checked at random points, at n = {min(size, CHECKED_N)} "
-                     f"(the intermediate partial derivatives at n = {PARTIALS_N})"),
+                     f"the general claims are checked at random points, at $n = {min(size, CHECKED_N)}$ "
+                     f"(the intermediate partial derivatives at $n = {PARTIALS_N}$)"),
         params=params,
         indexed={"z": 1, "g": 1, r"\hat{z}": 1, r"\tilde{z}": 1},
         sizes={n: size},

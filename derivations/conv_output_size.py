@@ -23,11 +23,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from symdl import Derivation, Step
 from symdl.errors import ParameterError
-from symdl.shown import Shown, worked, I, Counted
+from symdl.worked import Counted, I, Written, in_order
 
 NAME = "conv-output-size"
 SUMMARY = "Convolution output size floor((H - F + 2P)/S) + 1 (1-D, 2-D, C x H x W with K filters); padding for a wanted size"
 PARAMS = {"input": [96, 128, 128], "filters": 128, "kernel": 7, "stride": 2, "padding": 3, "want": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "input": "CxHxW (channels first), HxW, or a length n (1-D)",
+    "filters": "K, the number of filters (with channels: the output depth)",
+    "kernel": "F, or FhxFw",
+    "stride": "S (one, or one per spatial axis)",
+    "padding": "P, zeros on each side (one, or one per axis)",
+    "want": "solve for the padding: the wanted output size, or same (give want or padding)",
+}
 
 MAX_SIZE = 1 << 20  # window views of zero-stride arrays cost no memory; this only keeps numbers sane
 
@@ -178,15 +186,14 @@ def build(**params) -> Derivation:
     letter, out_name, _ = names[0]
     N = sp.Symbol(letter, integer=True, positive=True)
     out0 = sp.Symbol(out_name)
-    general = Shown(sp.floor((N - F + 2 * P) / S) + 1,
-                    rf"\left\lfloor \frac{{{letter} - F + 2P}}{{S}} \right\rfloor + 1",
-                    f"floor(({letter} - F + 2P)/S) + 1")
+    general = Written(sp.floor((N - F + 2 * P) / S) + 1,
+                    rf"\left\lfloor \frac{{{letter} - F + 2P}}{{S}} \right\rfloor + 1")
     steps.append(Step(out0, general,
-                      "definition (output-size formula): an F-wide window fits in the padded length "
-                      f"{letter} + 2P at the positions 0, S, 2S, ..., up to {letter} + 2P - F"))
+                      "definition (output-size formula): a window of width $F$ fits in the padded length "
+                      f"${letter} + 2P$ at the positions $0, S, 2S, \\dots$, up to ${letter} + 2P - F$"))
     if c["channels"] is not None:
         steps.append(Step(sp.Symbol(r"C_{\text{out}}"), sp.Symbol("K"),
-                          "definition: every filter spans all C input channels and gives one output channel"))
+                          "definition: every filter spans all $C$ input channels and gives one output channel"))
 
     if c["want"] is not None:
         steps += _padding_steps(c, padding, names, letter, results, checks)
@@ -204,12 +211,12 @@ def build(**params) -> Derivation:
         else:
             data = f"${a} = {n}$, $F = {f}$, $P = {q}$, $S = {s}$"
             if s == 1:
-                steps.append(Step(target, worked(lambda: sp.Add(I(n), I(-f), sp.Mul(I(2), I(q)), I(1))),
+                steps.append(Step(target, in_order(lambda: sp.Add(I(n), I(-f), sp.Mul(I(2), I(q)), I(1))),
                                   f"substitute {data}", check=shape_now))
             else:
-                steps.append(Step(target, worked(lambda: sp.floor(sp.Add(I(n), I(-f), sp.Mul(I(2), I(q))) / I(s)) + I(1)),
+                steps.append(Step(target, in_order(lambda: sp.floor(sp.Add(I(n), I(-f), sp.Mul(I(2), I(q))) / I(s)) + I(1)),
                                   f"substitute {data}", check=shape_now))
-                steps.append(Step(target, worked(lambda: sp.floor(sp.Mul(I(n - f + 2 * q), sp.Pow(I(s), -1))) + I(1)),
+                steps.append(Step(target, in_order(lambda: sp.floor(sp.Mul(I(n - f + 2 * q), sp.Pow(I(s), -1))) + I(1)),
                                   "arithmetic", check=shape_now))
             steps.append(Step(target, I(size), "round down and add 1" if s > 1 else "arithmetic", check=shape_now))
         results[name] = I(size)
@@ -221,8 +228,8 @@ def build(**params) -> Derivation:
                          "NumPy sliding-window output shape")
         shape_latex = r" \times ".join(map(str, [k] + sizes))
         steps.append(Step(r"C_{\text{out}} \times H_{\text{out}} \times W_{\text{out}}",
-                          Shown(sp.ImmutableMatrix([k] + sizes), shape_latex),
-                          f"K = {k} filters give {k} output channels", check=whole))
+                          Written(sp.ImmutableMatrix([k] + sizes), shape_latex),
+                          f"$K = {k}$ filters give {k} output channels", check=whole))
         results[r"C_{\text{out}}"] = I(k)
         checks[r"C_{\text{out}}"] = Counted(lambda: numpy_output_shape(spatial, kernel, stride, padding, k)[0],
                                              "NumPy sliding-window output shape")
@@ -235,7 +242,7 @@ def build(**params) -> Derivation:
         steps=tuple(steps),
         results=results,
         assumptions=(
-            "cross-correlation with stride S and P zeros of padding on each side of every spatial axis",
+            "cross-correlation with stride $S$ and $P$ zeros of padding on each side of every spatial axis",
             "a window is used only if it lies entirely inside the padded input, hence the floor",
         ),
         params=c["params"],
@@ -256,9 +263,8 @@ def _padding_steps(c, padding, names, letter, results, checks) -> list[Step]:
     rule = ("definition: the smallest $P \\geq 0$ with "
             f"$\\lfloor ({letter} - F + 2P)/S \\rfloor + 1 = {names[0][1]}$, from "
             f"${letter} - F + 2P \\geq ({names[0][1]} - 1) S$")
-    steps.append(Step("P", Shown(sp.ceiling(((out_symbol - 1) * S - sp.Symbol(letter) + F) / 2),
-                                 rf"\left\lceil \frac{{({names[0][1]} - 1) S - {letter} + F}}{{2}} \right\rceil",
-                                 f"ceil((({letter}_out - 1) S - {letter} + F)/2)"),
+    steps.append(Step("P", Written(sp.ceiling(((out_symbol - 1) * S - sp.Symbol(letter) + F) / 2),
+                                 rf"\left\lceil \frac{{({names[0][1]} - 1) S - {letter} + F}}{{2}} \right\rceil"),
                       rule))
     spatial, kernel, stride, want = c["spatial"], c["kernel"], c["stride"], c["want"]
     keys = ["P"] if len(set(padding)) == 1 else [f"P_{{{a}}}" for a, _, _ in names]
@@ -270,9 +276,9 @@ def _padding_steps(c, padding, names, letter, results, checks) -> list[Step]:
             continue  # the same data as the first axis: the same padding
         wanted = f"wanted {label} {w}" + (f" ('same': $\\lceil {n}/{s} \\rceil$)" if c["same"] else "")
         if s == 1:
-            solved = worked(lambda: sp.ceiling(sp.Mul(sp.Add(I(w), I(-1), I(-n), I(f)), sp.Pow(I(2), -1))))
+            solved = in_order(lambda: sp.ceiling(sp.Mul(sp.Add(I(w), I(-1), I(-n), I(f)), sp.Pow(I(2), -1))))
         else:
-            solved = worked(lambda: sp.ceiling(sp.Mul(sp.Add(sp.Mul(sp.Add(I(w), I(-1)), I(s)), I(-n), I(f)),
+            solved = in_order(lambda: sp.ceiling(sp.Mul(sp.Add(sp.Mul(sp.Add(I(w), I(-1)), I(s)), I(-n), I(f)),
                                                       sp.Pow(I(2), -1))))
         steps.append(Step(key, solved, f"substitute ${a} = {n}$, $F = {f}$, $S = {s}$, {wanted}", check=search))
         steps.append(Step(key, I(q), "arithmetic" + (" (P cannot be negative)" if q == 0 else ""), check=search))
@@ -292,7 +298,7 @@ def _statement(c, padding) -> str:
     fx = r" \times ".join(map(str, kernel))
     if c["channels"] is not None:
         source = (f"An input of ${c['channels']} \\times {spatial[0]} \\times {spatial[1]}$ "
-                  f"($C \\times H \\times W$) is convolved with K = {c['filters']} filters of "
+                  f"($C \\times H \\times W$) is convolved with $K = {c['filters']}$ filters of "
                   f"${fx}$ (each spanning all {c['channels']} channels)")
     elif len(spatial) == 2:
         source = f"An input of ${spatial[0]} \\times {spatial[1]}$ ($H \\times W$) is convolved with a ${fx}$ kernel"

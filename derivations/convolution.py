@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
-from symdl.shown import ORDERED, I, Shown
+from symdl.worked import ORDERED, I, Written
 
 NAME = "convolution"
 SUMMARY = "2-D cross-correlation by hand (edge filters), 1-D convolution vs cross-correlation, stride and padding"
@@ -27,6 +27,13 @@ SHEET_B5_IMAGE = [[10, 10, 10, 0, 0, 0] for _ in range(6)]
 EDGE_KERNELS = {"vertical": [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
                 "horizontal": [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]}
 PARAMS = {"image": SHEET_B5_IMAGE, "kernel": "vertical", "stride": 1, "padding": 0, "mode": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "image": "a matrix (2-D) or a list (1-D)",
+    "kernel": "a matrix or list, or vertical / horizontal",
+    "stride": "the step between windows",
+    "padding": "zeros on each side",
+    "mode": "correlation, convolution (the kernel flipped) or both",
+}
 MODES = ("correlation", "convolution", "both")
 MAX_SIDE, MAX_LENGTH = 32, 256
 SHOWN_ENTRIES = {1: 8, 2: 4}  # entries worked out term by term (by dimension); the rest follow the pattern
@@ -62,6 +69,10 @@ def _int(name, value, minimum, maximum) -> int:
     if not minimum <= value <= maximum:
         raise ParameterError(f"parameter {name} must be between {minimum} and {maximum}, got {value}")
     return value
+
+
+def _times(shape) -> str:
+    return r" \times ".join(map(str, shape))
 
 
 def _x(shape) -> str:
@@ -163,15 +174,12 @@ def _worked_entry(window, kernel):
         pairs = [(a, b) for a, b in pairs if b != 0] or pairs[:1]
     value = sp.Add(*(_value(a) * _value(b) for a, b in pairs))
     latex = " + ".join(rf"{_factor(a)} \cdot {_factor(b)}" for a, b in pairs)
-    text = " + ".join(f"{_factor(a, False)}*{_factor(b, False)}" for a, b in pairs)
-    return Shown(value, latex, text)
+    return Written(value, latex)
 
 
-def _factor(v, latex=True) -> str:
-    printed = ORDERED.doprint(_value(v)) if latex else str(_value(v))
-    if printed.startswith("-"):
-        return rf"\left({printed}\right)" if latex else f"({printed})"
-    return printed
+def _factor(v) -> str:
+    printed = ORDERED.doprint(_value(v))
+    return rf"\left({printed}\right)" if printed.startswith("-") else printed
 
 
 def _entry_name(letter, index):
@@ -190,7 +198,7 @@ def _pass(c, flip: bool, letter: str, key: str, steps: list):
                          "NumPy sliding-window product sum")
     if flip:
         name = r"\tilde{k}" if image.ndim == 1 else r"\tilde{K}"
-        steps.append(Step(name, Shown(_matrix(kernel)),
+        steps.append(Step(name, Written(_matrix(kernel)),
                           "flip the kernel" + (" (reverse it)" if image.ndim == 1 else " (rotate it by 180 degrees)"),
                           check=Computed(lambda: np.flip(_float(c["kernel"])), "NumPy np.flip")))
     windows = _windows(x, kernel, stride)
@@ -204,7 +212,7 @@ def _pass(c, flip: bool, letter: str, key: str, steps: list):
         steps.append(Step(_entry_name(letter, index), _value(out[index]) if not isinstance(out[index], sp.Basic)
                           else out[index], "arithmetic", check=entry))
     rest = "" if len(windows) <= SHOWN_ENTRIES[image.ndim] else "; the other entries likewise"
-    steps.append(Step(key, Shown(_matrix(out)), "every window" + rest + _marks(c, out, flip), check=reference))
+    steps.append(Step(key, Written(_matrix(out)), "every window" + rest + _marks(c, out, flip), check=reference))
     return _matrix(out), reference
 
 
@@ -239,37 +247,35 @@ def build(**params) -> Derivation:
     X, K, Y = ("X", "K", "Y") if two_d else ("x", "k", "y")
     steps = []
     if two_d:
-        general = Shown(sp.Symbol("Y_{ij}"),
-                        r"\sum_{a=1}^{F_{h}} \sum_{b=1}^{F_{w}} X_{(i-1)S + a,\, (j-1)S + b}\, K_{ab}",
-                        "sum_a sum_b X_((i-1)S+a, (j-1)S+b) K_ab")
+        general = Written(sp.Symbol("Y_{ij}"),
+                        r"\sum_{a=1}^{F_{h}} \sum_{b=1}^{F_{w}} X_{(i-1)S + a,\, (j-1)S + b}\, K_{ab}")
     else:
-        general = Shown(sp.Symbol("y_{i}"), r"\sum_{t=1}^{F} x_{(i-1)S + t}\, k_{t}", "sum_t x_((i-1)S+t) k_t")
+        general = Written(sp.Symbol("y_{i}"), r"\sum_{t=1}^{F} x_{(i-1)S + t}\, k_{t}")
     steps.append(Step(sp.Symbol(f"{Y}_{{ij}}" if two_d else "y_{i}"), general,
                       "definition: cross-correlation (deep learning's convolution) slides the kernel over the input "
                       "without flipping it"))
     if not two_d and c["mode"] != "correlation":
-        steps.append(Step(r"y^{\text{conv}}_{i}", Shown(sp.Symbol("c"), r"\sum_{t=1}^{F} x_{(i-1)S + t}\, k_{F + 1 - t}",
-                                                        "sum_t x_((i-1)S+t) k_(F+1-t)"),
+        steps.append(Step(r"y^{\text{conv}}_{i}", Written(sp.Symbol("c"), r"\sum_{t=1}^{F} x_{(i-1)S + t}\, k_{F + 1 - t}"),
                           "definition: signal processing's convolution flips the kernel first"))
     sheet = " (Sheet B.5)" if c["params"]["image"] == SHEET_B5_IMAGE else ""
-    steps.append(Step(X, Shown(_matrix(image)), "definition: the input" + sheet))
+    steps.append(Step(X, Written(_matrix(image)), "definition: the input" + sheet))
     if c["named"]:
         other = "horizontal" if c["named"] == "vertical" else "vertical"
-        steps.append(Step(K, Shown(_matrix(kernel)), f"definition: the {c['named']}-edge kernel (Sheet C.3)"))
-        steps.append(Step(r"K_{\text{" + other + "}}", Shown(_matrix(np.array(EDGE_KERNELS[other], dtype=object))),
+        steps.append(Step(K, Written(_matrix(kernel)), f"definition: the {c['named']}-edge kernel (Sheet C.3)"))
+        steps.append(Step(r"K_{\text{" + other + "}}", Written(_matrix(np.array(EDGE_KERNELS[other], dtype=object))),
                           f"definition: for comparison, the {other}-edge kernel, its transpose"))
     else:
-        steps.append(Step(K, Shown(_matrix(kernel)), "definition: the kernel"))
+        steps.append(Step(K, Written(_matrix(kernel)), "definition: the kernel"))
     if padding:
-        steps.append(Step(X + r"_{\text{pad}}", Shown(_matrix(_padded(image, padding))),
+        steps.append(Step(X + r"_{\text{pad}}", Written(_matrix(_padded(image, padding))),
                           f"pad with {padding} zero{'s' if padding > 1 else ''} on each side",
                           check=Computed(lambda: np.pad(_float(image), padding), "NumPy np.pad")))
     shape = Computed(lambda: numpy_correlate(_float(image), _float(kernel), stride, padding).shape,
                      "NumPy output shape")
     sizes = [(n + 2 * padding - f) // stride + 1 for n, f in zip(image.shape, kernel.shape)]
     size_rule = (f"output size $\\lfloor (n - F + 2P)/S \\rfloor + 1$ with "
-                 f"n = {_x(image.shape)}, F = {_x(kernel.shape)}, P = {padding}, S = {stride}")
-    steps.append(Step(r"\text{output size}", Shown(sp.ImmutableMatrix(sizes), r" \times ".join(map(str, sizes))),
+                 f"$n = {_times(image.shape)}$, $F = {_times(kernel.shape)}$, $P = {padding}$, $S = {stride}$")
+    steps.append(Step(r"\text{output size}", Written(sp.ImmutableMatrix(sizes), r" \times ".join(map(str, sizes))),
                       size_rule, check=shape))
     results, checks = {}, {}
     if c["mode"] in ("correlation", "both"):
@@ -286,7 +292,7 @@ def build(**params) -> Derivation:
         statement=_statement(c),
         steps=tuple(steps),
         results=results,
-        assumptions=(f"stride S = {stride}, {padding} zero{'s' if padding != 1 else ''} of padding on each side; "
+        assumptions=(f"stride $S = {stride}$, {padding} zero{'s' if padding != 1 else ''} of padding on each side; "
                      "indices from 1",
                      "deep-learning libraries compute the cross-correlation and call it convolution"),
         params=c["params"],

@@ -30,6 +30,11 @@ from symdl.worked import (
 NAME = "dropout"
 SUMMARY = "Dropout with keep probability p: standard (scale by p at test time) versus inverted (divide by p in training)"
 PARAMS = {"p": 0.8, "h": [0.5, 1.0, 2.0], "mask": [1, 0, 1]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "p": "the keep probability",
+    "h": "the activations of the layer",
+    "mask": "which units are kept in the worked example (1 kept, 0 dropped)",
+}
 
 MAX_UNITS = 8
 CHECKED_UNITS = 3  # the expectation of a weighted sum is checked by enumerating the masks of this many units
@@ -90,10 +95,8 @@ def build(**params) -> Derivation:
 
     standard_sum = outcomes(lambda m: mul(m, H, dot=True))
     inverted_sum = outcomes(lambda m: div(mul(m, H, dot=True), P))
-    e_standard = Written(expectation(standard_training, h_i, p), r"\operatorname{E}\left[m_{i} h_{i}\right]",
-                         "E[m_i h_i]")
-    e_inverted = Written(expectation(inverted_training, h_i, p), r"\operatorname{E}\left[\frac{m_{i} h_{i}}{p}\right]",
-                         "E[m_i h_i / p]")
+    e_standard = Written(expectation(standard_training, h_i, p), r"\operatorname{E}\left[m_{i} h_{i}\right]")
+    e_inverted = Written(expectation(inverted_training, h_i, p), r"\operatorname{E}\left[\frac{m_{i} h_{i}}{p}\right]")
     # The next layer: E[sum_i w_i m_i h_i / p] by enumerating every mask of CHECKED_UNITS units.
     units = range(1, CHECKED_UNITS + 1)
     ws = [sp.Symbol(f"w_{{{u}}}", real=True) for u in units]
@@ -101,9 +104,8 @@ def build(**params) -> Derivation:
     enumerated = sp.Add(*(
         sp.Mul(*(p if bit else 1 - p for bit in bits)) * sum(w * bit * x / p for w, bit, x in zip(ws, bits, hs))
         for bits in itertools.product((0, 1), repeat=CHECKED_UNITS)))
-    next_layer = Written(enumerated, r"\operatorname{E}\left[\sum_{i=1}^{n} w_{i} \frac{m_{i} h_{i}}{p}\right]",
-                         "E[Σ_i w_i m_i h_i / p]")
-    weighted = Written(sum(w * x for w, x in zip(ws, hs)), r"\sum_{i=1}^{n} w_{i} h_{i}", "Σ_i w_i h_i")
+    next_layer = Written(enumerated, r"\operatorname{E}\left[\sum_{i=1}^{n} w_{i} \frac{m_{i} h_{i}}{p}\right]")
+    weighted = Written(sum(w * x for w, x in zip(ws, hs)), r"\sum_{i=1}^{n} w_{i} h_{i}")
 
     kept_h = [mul(m, v) for m, v in zip(mask, h)]
     test_h = [mul(keep, v) for v in h]
@@ -111,14 +113,14 @@ def build(**params) -> Derivation:
     scale = div(one, keep)
     enumeration = "exact enumeration of the 2^n masks (NumPy)"
     steps = [
-        Step(Written(p, r"P\left(m_{i} = 1\right)", "P(m_i = 1)"), p,
+        Step(Written(p, r"P\left(m_{i} = 1\right)"), p,
              r"definition: the mask $m_{i} \in \{0, 1\}$ keeps each unit independently with probability $p$, "
              r"so $P(m_{i} = 0) = 1 - p$"),
         Step(sp.Symbol(r"\tilde{h}_{i}"), written(mul(M, H)), "definition: standard dropout in training"),
         Step(e_standard, written(standard_sum), r"expectation over the mask: the sum over its two outcomes",
              check=Identity()),
         Step(e_standard, written(mul(P, H)), "the dropped outcome contributes nothing", check=Identity()),
-        Step(Written(expectation(standard_training, h_i, p), STANDARD, "h_hat_i"), Written(p * h_i, r"p h_{i}", "p h_i"),
+        Step(Written(expectation(standard_training, h_i, p), STANDARD), Written(p * h_i, r"p h_{i}"),
              r"standard dropout at test time keeps every unit and multiplies by $p$ (equivalently the outgoing "
              r"weights by $p$), which matches the training expectation",
              check=Identity()),
@@ -126,31 +128,31 @@ def build(**params) -> Derivation:
              r"definition: inverted dropout in training divides the kept units by $p$"),
         Step(e_inverted, written(inverted_sum), "expectation over the mask: the sum over its two outcomes",
              check=Identity()),
-        Step(e_inverted, Written(h_i, "h_{i}", "h_i"), r"$p \cdot \frac{1}{p} = 1$: the expectation is the activation",
+        Step(e_inverted, Written(h_i, "h_{i}"), r"$p \cdot \frac{1}{p} = 1$: the expectation is the activation",
              check=Identity()),
-        Step(Written(h_i, "h_{i}", "h_i"), Written(expectation(inverted_training, h_i, p),
-                                                   r"\operatorname{E}\left[\tilde{h}_{i}\right]", "E[h_tilde_i]"),
+        Step(Written(h_i, "h_{i}"), Written(expectation(inverted_training, h_i, p),
+                                                   r"\operatorname{E}\left[\tilde{h}_{i}\right]"),
              "inverted dropout at test time uses the activations unchanged: they are already the training expectation",
              check=Identity()),
         Step(next_layer, weighted,
              f"linearity of expectation: the next layer's expected input is unchanged (checked by enumerating "
-             f"all masks of n = {CHECKED_UNITS} units)", check=Identity()),
-        Step(named(r"m \odot h", "m ⊙ h"), written(evaluated(matrix(kept_h))),
+             f"all masks of $n = {CHECKED_UNITS}$ units)", check=Identity()),
+        Step(named(r"m \odot h"), written(evaluated(matrix(kept_h))),
              rf"example, $p = {keep.tex}$: standard dropout in training with the mask $m = {matrix(mask).tex}$",
              check=Computed(lambda: m_np * h_np, "NumPy")),
-        Step(named("p h", "p h"), written(evaluated(matrix(test_h))), "standard dropout at test time",
+        Step(named("p h"), written(evaluated(matrix(test_h))), "standard dropout at test time",
              check=Computed(lambda: p_np * h_np, "NumPy")),
-        Step(named(r"\operatorname{E}\left[m \odot h\right]", "E[m ⊙ h]"),
+        Step(named(r"\operatorname{E}\left[m \odot h\right]"),
              written(then(symbol("p h"), sp.ImmutableMatrix([t.value for t in test_h]))),
              "the same as the expectation in training over all masks",
              check=Computed(lambda: np_expectation("standard", h_np, p_np), enumeration)),
-        Step(named(r"\frac{1}{p}", "1/p"), written(evaluated(scale)), "inverted dropout's scale",
+        Step(named(r"\frac{1}{p}"), written(evaluated(scale)), "inverted dropout's scale",
              check=Computed(lambda: 1 / p_np, "NumPy")),
-        Step(named(r"\frac{m \odot h}{p}", "m ⊙ h / p"), written(evaluated(matrix(inverted_h))),
+        Step(named(r"\frac{m \odot h}{p}"), written(evaluated(matrix(inverted_h))),
              "inverted dropout in training with the same mask", check=Computed(lambda: m_np * h_np / p_np, "NumPy")),
-        Step(named(r"\operatorname{E}\left[\frac{m \odot h}{p}\right]", "E[m ⊙ h / p]"),
+        Step(named(r"\operatorname{E}\left[\frac{m \odot h}{p}\right]"),
              written(then(symbol("h"), sp.ImmutableMatrix([v.value for v in h]))),
-             "its expectation over all masks is h itself",
+             "its expectation over all masks is $h$ itself",
              check=Computed(lambda: np_expectation("inverted", h_np, p_np), enumeration)),
     ]
     results = {INVERTED: m_i * h_i / p, STANDARD: p * h_i}
@@ -184,9 +186,9 @@ def build(**params) -> Derivation:
     )
 
 
-def named(tex: str, txt: str) -> Written:
+def named(tex: str) -> Written:
     """A step's left side that is only a name."""
-    return Written(sp.Symbol(tex), tex, txt)
+    return Written(sp.Symbol(tex), tex)
 
 
 @dataclass(frozen=True)

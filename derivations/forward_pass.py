@@ -9,7 +9,6 @@ import sympy as sp
 from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
 from symdl.params import positive_int
-from symdl.render import plain_name
 from symdl.worked import (
     SUM,
     W,
@@ -22,7 +21,6 @@ from symdl.worked import (
     matrix,
     mul,
     number,
-    plain,
     read_matrix,
     read_number,
     read_vector,
@@ -49,6 +47,22 @@ NETWORK_ONLY = ("activations", "layers", *(f"W{l}" for l in range(1, MAX_LAYERS 
                 *(f"b{l}" for l in range(1, MAX_LAYERS + 1)))
 PARAMS = {"mode": "network", **NETWORK, "W4": None, "b1": 0, "b2": 0, "b3": 0, "b4": 0, "layers": None,
           "w": None, "b": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "mode": "network (layer by layer) or neuron (one z = w^T x + b)",
+    "x": "the input vector",
+    'W1': "layer 1's weights, one row per unit",
+    'W2': "layer 2's weights",
+    'W3': "layer 3's weights",
+    'W4': "layer 4's weights, for a fourth layer",
+    "activations": "one per layer: relu, sigmoid, tanh, softmax or linear",
+    'b1': "layer 1's biases (a number or a list)",
+    'b2': "layer 2's biases",
+    'b3': "layer 3's biases",
+    'b4': "layer 4's biases",
+    "layers": "how many of the layers to use",
+    'w': "the neuron's weights (mode=neuron)",
+    'b': "the neuron's bias (mode=neuron)",
+}
 
 ACTIVATIONS = {"relu": "ReLU", "sigmoid": "the sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": "none"}
 UNITS = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": "linear"}
@@ -177,10 +191,9 @@ def build_neuron(params: dict) -> Derivation:
     z_np = float(np.dot([float(v.value) for v in w], [float(v.value) for v in x]) + float(bias.value))
     multiplied = [number(t.value) for t in terms]
     i, w_i, x_i = sp.Symbol("i", integer=True), sp.IndexedBase("w"), sp.IndexedBase("x")
-    general = W(sp.Sum(w_i[i] * x_i[i], (i, 1, n)), rf"w^{{\top}} x = \sum_{{i=1}}^{{{n}}} w_{{i}} x_{{i}}",
-                "wᵀx = Σ_i w_i x_i", SUM)
+    general = W(sp.Sum(w_i[i] * x_i[i], (i, 1, n)), rf"w^{{\top}} x = \sum_{{i=1}}^{{{n}}} w_{{i}} x_{{i}}", SUM)
     if bias.value != 0:
-        general = W(general.value, general.tex + " + b", general.txt + " + b", SUM)
+        general = W(general.value, general.tex + " + b", SUM)
     z = sp.Symbol("z", real=True)
     steps = [
         Step(z, written(general), "definition of the neuron's weighted input"),
@@ -211,11 +224,11 @@ def build_neuron(params: dict) -> Derivation:
 def apply_activation(name: str, z: list[W]) -> tuple[list[W], list[W]]:
     """The activation written entry by entry (``\\max(0, 0.15)``), and the exact values it gives."""
     if name == "relu":
-        shown = [call(r"\max", "max", sp.Max(0, v.value), number(0), v) for v in z]
+        shown = [call(r"\max", sp.Max(0, v.value), number(0), v) for v in z]
     elif name == "sigmoid":
         shown = [div(number(1), add(number(1), exp(number(-v.value)))) for v in z]
     elif name == "tanh":
-        shown = [call(r"\tanh", "tanh", sp.tanh(v.value), v) for v in z]
+        shown = [call(r"\tanh", sp.tanh(v.value), v) for v in z]
     elif name == "softmax":
         exps = [exp(v) for v in z]
         shown = [div(e, add(*exps)) for e in exps]
@@ -231,10 +244,9 @@ def build_network(params: dict, defaults: frozenset) -> Derivation:
                            [[float(e.value) for e in b] for b in biases], activations)
     steps = [
         Step(sp.Symbol("z^{(l)}", real=True), Written(sp.Symbol("z^{(l)}", real=True),
-                                                         r"W^{(l)} a^{(l-1)} + b^{(l)}", "W^(l) a^(l-1) + b^(l)"),
+                                                         r"W^{(l)} a^{(l-1)} + b^{(l)}"),
              r"definition: the pre-activation of layer $l$, with $a^{(0)} = x$"),
-        Step(sp.Symbol("a^{(l)}", real=True), Written(sp.Symbol("a^{(l)}", real=True), r"f_{l}\left(z^{(l)}\right)",
-                                                         "f_l(z^(l))"),
+        Step(sp.Symbol("a^{(l)}", real=True), Written(sp.Symbol("a^{(l)}", real=True), r"f_{l}\left(z^{(l)}\right)"),
              r"definition: the activation $f_{l}$ of layer $l$, applied to each unit (softmax to the whole layer)"),
     ]
     results, checks = {}, {}
@@ -246,18 +258,15 @@ def build_network(params: dict, defaults: frozenset) -> Derivation:
         if not zero_bias:
             product = [add(p, e) for p, e in zip(product, b)]
         formula = rf"W^{{({l})}} {previous_name}" + ("" if zero_bias else rf" + b^{{({l})}}")
-        formula_txt = f"W^({l}) {plain_name(previous_name)}" + ("" if zero_bias else f" + b^({l})")
         substituted = f"{matrix(w).tex} {matrix(previous).tex}" + ("" if zero_bias else f" + {matrix(b).tex}")
-        substituted_txt = f"{matrix(w).txt} {matrix(previous).txt}" + ("" if zero_bias else f" + {matrix(b).txt}")
         rounded = matrix(previous).approx
-        relation = (r"\approx", "≈") if rounded else ("=", "=")
+        relation = r"\approx" if rounded else "="
         z_value = sp.ImmutableMatrix([p.value for p in product])
         z_exact = [number(v) for v in z_value]
         z_name = f"z^{{({l})}}"
-        general = W(z_value, formula, formula_txt, SUM)
+        general = W(z_value, formula, SUM)
         steps.append(Step(sp.Symbol(z_name, real=True),
-                          Written(z_value, f"{formula} {relation[0]} {substituted}",
-                                  f"{formula_txt} {relation[1]} {substituted_txt}"),
+                          Written(z_value, f"{formula} {relation} {substituted}"),
                           f"layer {l}: substitute $W^{{({l})}}$ and ${previous_name}$"
                           + ("; the bias is zero" if zero_bias else f" and $b^{{({l})}}$"),
                           check=Computed(lambda z_np=z_np: z_np, "NumPy forward pass")))
@@ -270,14 +279,14 @@ def build_network(params: dict, defaults: frozenset) -> Derivation:
             shown, a_exact = apply_activation(f, z_exact)
             head = {"relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh",
                     "softmax": r"\operatorname{softmax}"}[f]
-            rhs = worked(W(0, rf"{head}\left({z_name}\right)", f"{plain(head)}({plain_name(z_name)})"),
+            rhs = worked(W(0, rf"{head}\left({z_name}\right)"),
                          matrix(shown))
             rule = f"layer {l}: {ACTIVATIONS[f]}" + (", entry by entry" if f != "softmax" else "")
             steps.append(Step(sp.Symbol(a_name, real=True), written(rhs), rule,
                               check=Computed(lambda a_np=a_np: a_np, "NumPy forward pass")))
         else:
             a_exact = z_exact
-            steps.append(Step(sp.Symbol(a_name, real=True), Written(z_value, z_name, plain_name(z_name)),
+            steps.append(Step(sp.Symbol(a_name, real=True), Written(z_value, z_name),
                               f"layer {l}: no activation"))
         for unit, (zv, av) in enumerate(zip(z_exact, a_exact), start=1):
             results[f"z^{{({l})}}_{{{unit}}}"] = compact(zv.value)

@@ -16,6 +16,10 @@ from symdl.functions import scalar
 NAME = "gaussian-sse"
 SUMMARY = "y = f(x, w) + Gaussian noise: the NLL is E(w) plus terms free of w; ML estimates of sigma^2 and Sigma"
 PARAMS = {"N": 3, "D": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "N": "the number of observations the one-output sums are checked at",
+    "D": "the number of outputs the multivariate claims are checked at",
+}
 
 N, D = (sp.Symbol(s, integer=True, positive=True) for s in ("N", "D"))
 n = sp.Symbol("n", integer=True)
@@ -243,7 +247,7 @@ def build(**params) -> Derivation:
         Step(-sp.log(p_y), nll, "log of each Gaussian density", check=nll_y_check),
         Step(r"\frac{\partial}{\partial w}\left(-\ln p(\mathbf{y} \mid \mathbf{X}, w, \sigma^{2}) - "
              r"\frac{1}{2\sigma^{2}} \sum_{n=1}^{N} \left(f(x_{n},w) - y_{n}\right)^{2}\right)", sp.S.Zero,
-             "the other terms do not involve w: minimising the NLL over w minimises the sum of squares",
+             "the other terms do not involve $w$: minimising the NLL over $w$ minimises the sum of squares",
              # on the form of the NLL just checked against -ln p
              check=Concrete(Gradient(unroll(nll - squares / (2 * sigma**2), sizes), w))),
         Step(sp.Symbol(r"\frac{\partial (-\ln p)}{\partial \sigma^{2}}"), by_variance,
@@ -261,10 +265,10 @@ def build(**params) -> Derivation:
              check=nll_vec_check),
         Step(E, error, "definition: the error function"),
         Step(r"-\ln p(\mathbf{Y} \mid \mathbf{X}, w, \Sigma) - E(w)", constant,
-             "free of w: minimising the NLL over w is minimising E(w)",
+             "free of $w$: minimising the NLL over $w$ is minimising $E(w)$",
              check=constant_check),
         Step(r"E(w) \big|_{\Sigma = \sigma^{2} I}", isotropic,
-             r"$\Sigma^{-1} = I / \sigma^{2}$: the sum of squares (for D = 1, the one-output case)",
+             r"$\Sigma^{-1} = I / \sigma^{2}$: the sum of squares (for $D = 1$, the one-output case)",
              check=Concrete(Identity(), lhs=error.xreplace({Sigma: sigma**2 * sp.Identity(D)}))),
         Step(S, scatter, "definition: the scatter of the residuals"),
         Step(sp.Symbol(r"\frac{\partial (-\ln p)}{\partial \Sigma}"), gradient_general,
@@ -296,21 +300,21 @@ def build(**params) -> Derivation:
         statement=(
             r"Targets are a deterministic function plus Gaussian noise: $y_{n} = f(x_{n}, w) + \epsilon_{n}$ "
             r"with $\epsilon_{n} \sim \mathcal{N}(0, \sigma^{2})$ for one output and "
-            r"$\epsilon_{n} \sim \mathcal{N}(0, \Sigma)$ for D outputs, independent over $n = 1, \dots, N$. "
+            r"$\epsilon_{n} \sim \mathcal{N}(0, \Sigma)$ for $D$ outputs, independent over $n = 1, \dots, N$. "
             r"The negative log-likelihood is $E(w) = \frac{1}{2} \sum_{n} (f_{n} - y_{n})^{\top} \Sigma^{-1} "
-            r"(f_{n} - y_{n})$ plus terms that do not involve w, so maximum likelihood for w is least "
+            r"(f_{n} - y_{n})$ plus terms that do not involve $w$, so maximum likelihood for $w$ is least "
             r"squares (weighted by $\Sigma^{-1}$; plain sums of squares when $\Sigma = \sigma^{2} I$). Setting "
             r"the derivatives in $\sigma^{2}$ and $\Sigma$ to zero gives the maximum-likelihood noise: "
             r"the mean squared residual and the mean residual outer product at $w_{\mathrm{ML}}$. "
-            f"One-output sums are checked at N = {', '.join(str(s[N]) for s in several_n)} observations; "
-            f"the D-output claims at N = {pair[0][N]} and D = {sizes[D]} outputs."
+            f"One-output sums are checked at $N = {', '.join(str(s[N]) for s in several_n)}$ observations; "
+            f"the claims for $D$ outputs at $N = {pair[0][N]}$ and $D = {sizes[D]}$."
         ),
         steps=tuple(steps),
         results=results,
         definitions={p_y: likelihood, p_Y: likelihood_vec, E: error, S: scatter},
         assumptions=(r"$\sigma > 0$ and $\Sigma$ symmetric positive definite",
                      r"$f_{n}$ stands for $f(x_{n}, w)$; in $\Sigma_{\mathrm{ML}}$ it is taken at $w_{\mathrm{ML}}$",
-                     r"$\ln$ is the natural logarithm, printed $\log$"),
+                     r"$\ln$ is the natural logarithm"),
         params=params,
         matrices={m.name: m.shape for m in (y_n, f_n, eps_n, Sigma, S)},
         indexed={"x": 1, "y": 1, r"\epsilon": 1},

@@ -16,6 +16,10 @@ from symdl.functions import scalar
 NAME = "hessian-quadratic"
 SUMMARY = "E(w) ~ E(w*) + 1/2 (w-w*)^T H (w-w*) = E(w*) + 1/2 sum lambda_i alpha_i^2: elliptic contours, H > 0"
 PARAMS = {"D": 2, "H": [[3, 1], [1, 2]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "D": "the dimension the general claims are checked at (2 to 4)",
+    "H": "the 2x2 example: symmetric positive definite",
+}
 
 D = sp.Symbol("D", integer=True, positive=True)
 i, j = sp.Symbol("i", integer=True), sp.Symbol("j", integer=True)
@@ -187,31 +191,33 @@ def build(**params) -> Derivation:
         Step(E_w, taylor, r"second-order Taylor expansion about $w^{*}$; $H = \nabla \nabla E(w^{*})$ is symmetric",
              relation=r"\approx"),
         Step(sp.Symbol(r"\nabla E(w)"), gradient_at_star + sp.MatMul(H, delta),
-             "gradient of the quadratic model (H symmetric)", relation=r"\approx",
+             "gradient of the quadratic model ($H$ symmetric)", relation=r"\approx",
              check=General(Gradient(explicit(taylor, size), w))),
         Step(E_w, model, r"at a minimum the gradient vanishes: $\nabla E(w^{*}) = 0$", relation=r"\approx",
              check=General(Identity(), lhs=taylor.xreplace({gradient_at_star: sp.ZeroMatrix(D, 1)}))),
         Step(sp.MatMul(H, u_i), lam[i] * u_i,
-             r"eigenvectors of the symmetric H, orthonormal: $u_{i}^{\top} u_{j} = \delta_{ij}$",
+             r"eigenvectors of the symmetric $H$, orthonormal: $u_{i}^{\top} u_{j} = \delta_{ij}$",
              check=General(Identity(), indices={i: D})),
         Step(delta, sp.Sum(alpha[i] * u_i, (i, 1, D)), r"expand $w - w^{*}$ in the eigenbasis"),
         Step(alpha[i], form(u_i, None, delta), r"multiply by $u_{i}^{\top}$: orthonormality",
              check=General(Identity(), indices={i: D}, in_basis=True)),
         Step(quadratic, double, "substitute and multiply out", check=in_basis),
-        Step(quadratic, eigen, r"$H u_{j} = \lambda_{j} u_{j}$", check=in_basis),
-        Step(quadratic, diagonal, r"$u_{i}^{\top} u_{j} = \delta_{ij}$: only the terms i = j remain", check=in_basis),
+        Step(quadratic, eigen, r"use $H u_{j} = \lambda_{j} u_{j}$", check=in_basis),
+        Step(quadratic, diagonal, r"$u_{i}^{\top} u_{j} = \delta_{ij}$: only the terms $i = j$ remain", check=in_basis),
         Step(E_w, E_star + diagonal, r"no cross terms in the eigenbasis", relation=r"\approx", check=model_check),
-        Step(diagonal / c, (E_w - E_star) / c,
-             r"on a contour $E(w) - E(w^{*}) = c > 0$ this is $1$: an ellipse (ellipsoid) in the coordinates "
-             r"$\alpha_{i}$, with axes along the $u_{i}$",
+        Step(diagonal / c, (E_w - E_star) / c, r"divide by a contour level $c > 0$",
              check=General(Identity(), rhs=lambda claim: claim.xreplace({E_w: model}), in_basis=True)),
+        Step(diagonal / c, sp.S.One,
+             r"on the contour $E(w) - E(w^{*}) = c$: an ellipse (ellipsoid) in the coordinates $\alpha_{i}$, "
+             r"with axes along the $u_{i}$",
+             check=General(Identity(), lhs=(diagonal / c).xreplace({c: quadratic}), in_basis=True)),
         Step(r[i], half_length,
              r"half-length along $u_{i}$: the point $w^{*} + r_{i} u_{i}$ is on the contour; "
              r"$r_{i} \propto \lambda_{i}^{-1/2}$, so steep directions give short axes",
              check=on_contour),
         Step(form(v, H), sp.Sum(lam[i] * form(u_i, None, v) ** 2, (i, 1, D)),
              r"any $v$ in the eigenbasis; this is $> 0$ for every $v \neq 0$ exactly when every $\lambda_{i} > 0$: "
-             r"at a minimum H is positive definite",
+             r"at a minimum $H$ is positive definite",
              check=General(Identity())),
     ]
     steps, example_results, example_checks = example_steps(example)
@@ -224,17 +230,17 @@ def build(**params) -> Derivation:
         statement=(
             r"Near a minimum $w^{*}$ the error is approximately quadratic, "
             r"$E(w) \approx E(w^{*}) + \frac{1}{2} (w - w^{*})^{\top} H (w - w^{*})$. In the coordinates "
-            r"$\alpha_{i}$ along the orthonormal eigenvectors $u_{i}$ of H ($H u_{i} = \lambda_{i} u_{i}$) "
+            r"$\alpha_{i}$ along the orthonormal eigenvectors $u_{i}$ of $H$ ($H u_{i} = \lambda_{i} u_{i}$) "
             r"the cross terms vanish: $E(w) \approx E(w^{*}) + \frac{1}{2} \sum_{i} \lambda_{i} \alpha_{i}^{2}$. "
-            r"So contours of constant E are ellipses with axes along the $u_{i}$ and half-lengths "
-            r"proportional to $\lambda_{i}^{-1/2}$, and at a minimum H is positive definite. "
-            f"The general claims are checked at D = {size} with a random rotation as eigenbasis; "
+            r"So contours of constant $E$ are ellipses with axes along the $u_{i}$ and half-lengths "
+            r"proportional to $\lambda_{i}^{-1/2}$, and at a minimum $H$ is positive definite. "
+            f"The general claims are checked at $D = {size}$ with a random rotation as eigenbasis; "
             r"then a concrete $2 \times 2$ example."
         ),
         steps=tuple(step_general + steps),
         results=results,
         definitions={},
-        assumptions=(r"E is twice differentiable near $w^{*}$, where $\nabla E(w^{*}) = 0$",
+        assumptions=(r"$E$ is twice differentiable near $w^{*}$, where $\nabla E(w^{*}) = 0$",
                      r"$H = \nabla \nabla E(w^{*})$ is symmetric, so it has an orthonormal eigenbasis",
                      r"the contour level is $c > 0$"),
         params={**params, "H": [[int(e) if e.is_Integer else str(e) for e in row] for row in example.tolist()]},
@@ -278,11 +284,11 @@ def example_steps(example: sp.ImmutableMatrix):
         Step(s["u1"], e1, r"solve $(H - \lambda_{1} I) u = 0$ and normalise", check=checks[names["u1"]]),
         Step(s["u2"], e2, r"solve $(H - \lambda_{2} I) u = 0$ and normalise", check=checks[names["u2"]]),
         Step(sp.Symbol(r"u_{1}^{\top} u_{2}"), sp.S.Zero,
-             "orthogonal: H is symmetric and the eigenvalues distinct" if l1 != l2 else "chosen orthogonal (a double eigenvalue)",
+             "orthogonal: $H$ is symmetric and the eigenvalues distinct" if l1 != l2 else "chosen orthogonal (a double eigenvalue)",
              check=Exact(exact, lhs=e1.dot(e2))),
         Step(sp.Symbol(r"\lambda_{1} \lambda_{2} = \det H"), example.det(),
              f"positive, and so is $\\lambda_{{1}} + \\lambda_{{2}} = \\operatorname{{tr}} H = {example.trace()}$: "
-             "both eigenvalues are positive, so H is positive definite and the stationary point is a minimum",
+             "both eigenvalues are positive, so $H$ is positive definite and the stationary point is a minimum",
              check=Exact(exact, lhs=l1 * l2)),
         Step(sp.Symbol(r"\frac{1}{2} (w - w^{*})^{\top} H (w - w^{*})"),
              (l1 * a1**2 + l2 * a2**2) / 2, r"with $w - w^{*} = \alpha_{1} u_{1} + \alpha_{2} u_{2}$",

@@ -25,12 +25,22 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
-from symdl.shown import Shown, worked, I, Counted
+from symdl.worked import Counted, I, Written, in_order
 
 NAME = "mult-count"
 SUMMARY = "Multiplications H'W'K F F C of a conv layer, a 1x1 bottleneck and its saving, an Inception branch sum"
 PARAMS = {"kind": "conv", "input": [28, 28, 192], "filters": 32, "kernel": 1, "stride": 1, "padding": "same",
           "bottleneck": 16, "branches": [[128, 3], [32, 5]]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kind": "conv, bottleneck or inception",
+    "input": "HxWxC (channels last, as Sheet B)",
+    "filters": "K, the number of filters",
+    "kernel": "F",
+    "stride": "S",
+    "padding": "same, or a number",
+    "bottleneck": "the channels of the 1x1 reduction (kind=bottleneck)",
+    "branches": "[filters, kernel] per branch (kind=inception)",
+}
 KINDS = {
     "conv": {"input": [28, 28, 192], "filters": 32, "kernel": 1, "stride": 1, "padding": "same"},
     "bottleneck": {"input": [28, 28, 192], "filters": 32, "kernel": 5, "bottleneck": 16},
@@ -151,18 +161,17 @@ def _layer_steps(key, label, shape, filters, kernel, stride, padding, data_rule)
     n = ho * wo * filters * kernel * kernel * c
     check = Counted(lambda: numpy_count(shape, filters, kernel, stride, padding), "NumPy sliding-window count")
     steps = [
-        Step(key, worked(lambda: sp.Mul(I(ho), I(wo), I(filters), I(kernel), I(kernel), I(c))),
+        Step(key, in_order(lambda: sp.Mul(I(ho), I(wo), I(filters), I(kernel), I(kernel), I(c))),
              f"{label}: {data_rule}", check=check),
-        Step(key, Shown(I(n)), "arithmetic", check=check),
+        Step(key, Written(I(n)), "arithmetic", check=check),
     ]
     return steps, n, check
 
 
 def build(**params) -> Derivation:
     c = read(params)
-    steps = [Step(_sym(r"N_{\text{mult}}"), Shown(sp.Mul(*map(_sym, (r"H_{\text{out}}", r"W_{\text{out}}", "K", "F", "F", "C"))),
-                                                   r"H_{\text{out}}\, W_{\text{out}}\, K \cdot F \cdot F \cdot C",
-                                                   "H_out W_out K F F C"),
+    steps = [Step(_sym(r"N_{\text{mult}}"), Written(sp.Mul(*map(_sym, (r"H_{\text{out}}", r"W_{\text{out}}", "K", "F", "F", "C"))),
+                                                   r"H_{\text{out}}\, W_{\text{out}}\, K \cdot F \cdot F \cdot C"),
                   "definition: each of the $H_{\\text{out}} W_{\\text{out}} K$ output values is the dot product "
                   "of an $F \\times F \\times C$ window with a filter: one multiplication per weight")]
     results, checks = {}, {}
@@ -174,13 +183,14 @@ def build(**params) -> Derivation:
             size = Counted(lambda: sliding_window_view(
                 np.broadcast_to(np.uint8(0), (h + 2 * p, w + 2 * p)), (f, f))[::s, ::s].shape[:2],
                 "NumPy sliding-window output shape")
-            steps.append(Step(r"H_{\text{out}} \times W_{\text{out}}", Shown(sp.ImmutableMatrix([ho, wo]),
+            steps.append(Step(r"H_{\text{out}} \times W_{\text{out}}", Written(sp.ImmutableMatrix([ho, wo]),
                                                                             f"{ho} \\times {wo}"),
                               f"output-size formula $\\lfloor (H - F + 2P)/S \\rfloor + 1$ with P = {p}, S = {s}",
                               check=size))
-            rule = f"substitute $H_{{\\text{{out}}}} = {ho}$, $W_{{\\text{{out}}}} = {wo}$, K = {k}, F = {f}, C = {ch}"
+            rule = (f"substitute $H_{{\\text{{out}}}} = {ho}$, $W_{{\\text{{out}}}} = {wo}$, $K = {k}$, $F = {f}$, "
+                    f"$C = {ch}$")
         else:
-            rule = (f"substitute K = {k}, F = {f}, C = {ch}; stride 1 and 'same' padding keep the "
+            rule = (f"substitute $K = {k}$, $F = {f}$, $C = {ch}$; stride 1 and 'same' padding keep the "
                     f"${h} \\times {w}$ size")
         layer, n, check = _layer_steps(r"N_{\text{mult}}", f"the ${f} \\times {f}$ convolution", c["input"], k, f, s,
                                        p, rule)
@@ -206,14 +216,14 @@ def build(**params) -> Derivation:
         saved = Counted(lambda: numpy_count(c["input"], k, f, 1, p) - both.compute(), "NumPy sliding-window count")
         ratio = Computed(lambda: numpy_count(c["input"], k, f, 1, p) / both.compute(), "NumPy sliding-window count")
         steps += direct + reduce + conv + [
-            Step(r"N_{\text{bottleneck}}", worked(lambda: sp.Add(I(n_reduce), I(n_conv))),
+            Step(r"N_{\text{bottleneck}}", in_order(lambda: sp.Add(I(n_reduce), I(n_conv))),
                  "the two layers of the bottleneck", check=both),
-            Step(r"N_{\text{bottleneck}}", Shown(I(n_bottle)), "arithmetic", check=both),
-            Step(r"N_{\text{saved}}", worked(lambda: sp.Add(I(n_direct), I(-n_bottle))),
+            Step(r"N_{\text{bottleneck}}", Written(I(n_bottle)), "arithmetic", check=both),
+            Step(r"N_{\text{saved}}", in_order(lambda: sp.Add(I(n_direct), I(-n_bottle))),
                  "the saving", check=saved),
-            Step(r"N_{\text{saved}}", Shown(I(n_direct - n_bottle)), "arithmetic", check=saved),
+            Step(r"N_{\text{saved}}", Written(I(n_direct - n_bottle)), "arithmetic", check=saved),
             Step(r"N_{\text{direct}} / N_{\text{bottleneck}}",
-                 Shown(sp.Rational(n_direct, n_bottle), f"{n_direct / n_bottle:.2f}", f"{n_direct / n_bottle:.2f}"),
+                 Written(sp.Rational(n_direct, n_bottle), f"{n_direct / n_bottle:.2f}"),
                  "the bottleneck needs about this many times fewer multiplications", check=ratio,
                  relation=r"\approx"),
         ]
@@ -235,9 +245,9 @@ def build(**params) -> Derivation:
             results[f"N_{{{i}}}"], checks[f"N_{{{i}}}"] = I(n), check
         total = Counted(lambda: sum(numpy_count(c["input"], k, f, 1, (f - 1) // 2) for k, f in c["branches"]),
                          "NumPy sliding-window count")
-        steps += [Step(r"N_{\text{total}}", worked(lambda: sp.Add(*map(I, counts))), "the branches side by side",
+        steps += [Step(r"N_{\text{total}}", in_order(lambda: sp.Add(*map(I, counts))), "the branches side by side",
                        check=total),
-                  Step(r"N_{\text{total}}", Shown(I(sum(counts))), "arithmetic", check=total)]
+                  Step(r"N_{\text{total}}", Written(I(sum(counts))), "arithmetic", check=total)]
         results = {r"N_{\text{total}}": I(sum(counts)), **results}
         checks = {r"N_{\text{total}}": total, **checks}
         title = "Multiplications of an Inception-style layer"

@@ -31,6 +31,17 @@ NAME = "optimizers"
 SUMMARY = "Momentum, Nesterov, Adagrad, RMSProp and Adam (bias-corrected): update rules and worked numeric steps"
 PARAMS = {"method": "all", "w": 1.0, "g": 0.5, "lr": 0.1, "beta": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999,
           "eps": 1e-8}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "method": "all, momentum, nesterov, adagrad, rmsprop or adam",
+    "w": "the initial weight w_0",
+    "g": "the gradient (a list: one per step)",
+    "lr": "the learning rate eta",
+    "beta": "the momentum coefficient",
+    'rho': "RMSProp's decay",
+    'beta1': "Adam's first-moment decay",
+    'beta2': "Adam's second-moment decay",
+    "eps": "the constant in the denominator",
+}
 
 METHODS = {"momentum": "momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp", "adam": "Adam"}
 HYPER = {"momentum": ("beta",), "nesterov": ("beta",), "adagrad": ("eps",), "rmsprop": ("rho", "eps"),
@@ -284,7 +295,7 @@ def momentum_section(values, grads, history, nesterov=False) -> Section:
                  "Nesterov: definition, the step (Sutskever et al., 2013)"),
             Step(sp.Symbol("w_{t}", real=True), written(add(s(r"\theta_{t}"), mul(s(r"\beta"), s("v_{t}")))),
                  "Nesterov: definition, the look-ahead point, which implementations store as the parameter"),
-            Step(Written(theta_t + b * v_t, "w_{t}", "w_t"), written(rule),
+            Step(Written(theta_t + b * v_t, "w_{t}"), written(rule),
                  r"so the update needs only $g_{t} = \nabla L(w_{t-1})$, the gradient at the stored parameter",
                  check=Both((Using(lookahead, Identity()), AgainstNumPy("nesterov", definitions)))),
         ]
@@ -297,11 +308,11 @@ def momentum_section(values, grads, history, nesterov=False) -> Section:
         steps += [
             Step(sp.Symbol("w_{t}", real=True), written(rule), "momentum: definition, the step",
                  check=AgainstNumPy("momentum", definitions)),
-            Step(Written(v, "v_{t}", "v_t"),
+            Step(Written(v, "v_{t}"),
                  Written(-eta * sum(b ** (UNROLLED - k) * g for k, g in enumerate(gs, start=1)),
-                         r"-\eta \sum_{k=1}^{t} \beta^{t-k} g_{k}", "-η Σ_k β^(t-k) g_k"),
+                         r"-\eta \sum_{k=1}^{t} \beta^{t-k} g_{k}"),
                  rf"momentum: unrolled from $v_{{0}} = 0$, an exponentially weighted sum of past gradients "
-                 rf"(checked at t = {UNROLLED})", check=Identity()),
+                 rf"(checked at $t = {UNROLLED}$)", check=Identity()),
         ]
     w, v = values["w"], number(0)
     results, checks = {}, {}
@@ -353,16 +364,16 @@ def accumulator_section(values, grads, history, rms: bool) -> Section:
         acc = sp.S.Zero
         for _ in range(UNROLLED):
             acc = r_ * acc + (1 - r_) * g_**2
-        steps.append(Step(Written(acc, "s_{t}", "s_t"), Written((1 - r_**UNROLLED) * g_**2,
-                                                                r"\left(1 - \rho^{t}\right) g^{2}", "(1 - ρ^t) g^2"),
-                          rf"RMSProp: for a constant gradient g, from $s_{{0}} = 0$: biased toward 0 early on "
-                          rf"(checked at t = {UNROLLED})", check=Identity()))
+        steps.append(Step(Written(acc, "s_{t}"), Written((1 - r_**UNROLLED) * g_**2,
+                                                                r"\left(1 - \rho^{t}\right) g^{2}"),
+                          rf"RMSProp: for a constant gradient $g$, from $s_{{0}} = 0$: biased toward 0 early on "
+                          rf"(checked at $t = {UNROLLED}$)", check=Identity()))
     else:
         gs = [sp.Symbol(f"g_{{{k}}}", real=True) for k in range(1, UNROLLED + 1)]
-        steps.append(Step(Written(sum(g**2 for g in gs), "r_{t}", "r_t"),
-                          Written(sp.Add(*(g**2 for g in gs)), r"\sum_{k=1}^{t} g_{k}^{2}", "Σ_k g_k^2"),
+        steps.append(Step(Written(sum(g**2 for g in gs), "r_{t}"),
+                          Written(sp.Add(*(g**2 for g in gs)), r"\sum_{k=1}^{t} g_{k}^{2}"),
                           rf"Adagrad: unrolled from $r_{{0}} = 0$, so the effective rate only decreases "
-                          rf"(checked at t = {UNROLLED})", check=Identity()))
+                          rf"(checked at $t = {UNROLLED}$)", check=Identity()))
     w, acc = values["w"], number(0)
     results, checks = {}, {}
     for t, (g, state) in enumerate(zip(grads, history), start=1):
@@ -419,12 +430,11 @@ def adam_section(values, grads, history) -> Section:
     g1, b2 = sp.Symbol("g_{1}", real=True), sp.Symbol(r"\beta_{2}", real=True)
     first = w0 - eta * ((1 - b1) * g1 / (1 - b1)) / (sp.sqrt((1 - b2) * g1**2 / (1 - b2)) + e)  # Adam at t = 1
     steps += [
-        Step(Written(m / (1 - b1**UNROLLED), r"\hat{m}_{t}", "m_hat_t"), Written(g_, "g", "g"),
-             rf"Adam: for a constant gradient g, $m_{{t}} = (1 - \beta_{{1}}^{{t}}) g$ from $m_{{0}} = 0$, so the "
-             rf"correction gives back g (checked at t = {UNROLLED})", check=Identity()),
-        Step(Written(first, "w_{1}", "w_1"), Written(w0 - eta * g1 / (sp.Abs(g1) + e),
-                                                    r"w_{0} - \eta \frac{g_{1}}{\left|g_{1}\right| + \epsilon}",
-                                                    "w_0 - η g_1/(|g_1| + ε)"),
+        Step(Written(m / (1 - b1**UNROLLED), r"\hat{m}_{t}"), Written(g_, "g"),
+             rf"Adam: for a constant gradient $g$, $m_{{t}} = (1 - \beta_{{1}}^{{t}}) g$ from $m_{{0}} = 0$, so the "
+             rf"correction gives back $g$ (checked at $t = {UNROLLED}$)", check=Identity()),
+        Step(Written(first, "w_{1}"), Written(w0 - eta * g1 / (sp.Abs(g1) + e),
+                                                    r"w_{0} - \eta \frac{g_{1}}{\left|g_{1}\right| + \epsilon}"),
              r"Adam: the first step has size about $\eta$ whatever the gradient's scale", check=Identity()),
     ]
     w, m_prev, v_prev = values["w"], number(0), number(0)
@@ -480,10 +490,6 @@ def indexed(t: int):
 
 SECTIONS = {"momentum": momentum_section, "nesterov": nesterov_section, "adagrad": adagrad_section,
             "rmsprop": rmsprop_section, "adam": adam_section}
-
-
-def texts(w: W) -> tuple[str, str]:
-    return w.tex, w.txt
 
 
 def compact(value):

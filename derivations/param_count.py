@@ -22,12 +22,23 @@ from symdl import Computed, Derivation, Identity, Step
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
-from symdl.shown import Shown, worked, I, Counted
+from symdl.worked import Counted, I, Written, in_order
 
 NAME = "param-count"
 SUMMARY = "Weights and biases of a fully connected layer, a conv layer (F*F*C + 1)*K, a D-M-K network (D+1)M + (M+1)K"
 PARAMS = {"kind": "fc", "input": [500, 500, 3], "units": 100, "filters": 10, "kernel": 5, "channels": 3,
           "D": None, "M": None, "K": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kind": "fc, conv or mlp",
+    'input': "the input's shape, flattened (kind=fc)",
+    "units": "the fully connected units (kind=fc)",
+    "filters": "the filters (kind=conv)",
+    "kernel": "F, or FhxFw (kind=conv)",
+    "channels": "the input channels (kind=conv)",
+    "D": "inputs (kind=mlp)",
+    "M": "hidden units (kind=mlp)",
+    "K": "outputs (kind=mlp)",
+}
 KINDS = {"fc": ("input", "units"), "conv": ("filters", "kernel", "channels"), "mlp": ("D", "M", "K")}
 MAX = 10**9
 
@@ -169,7 +180,7 @@ def _sym(name):
     return sp.Symbol(name, real=True)
 
 
-SUM = Shown(_sym(N_WEIGHTS) + _sym(N_BIASES), rf"{N_WEIGHTS} + {N_BIASES}", "N_weights + N_biases")
+SUM = Written(_sym(N_WEIGHTS) + _sym(N_BIASES), rf"{N_WEIGHTS} + {N_BIASES}")
 
 
 @dataclass(frozen=True)
@@ -187,7 +198,7 @@ def build(**params) -> Derivation:
     c = read(params)
     steps, results, checks, definitions = {"fc": _fc, "conv": _conv, "mlp": _mlp}[c["kind"]](c)
     titles = {"fc": "Parameters of a fully connected layer", "conv": "Parameters of a convolutional layer",
-              "mlp": "Parameters of a network with D inputs, M hidden units and K outputs"}
+              "mlp": "Parameters of a network with $D$ inputs, $M$ hidden units and $K$ outputs"}
     return Derivation(
         name=NAME,
         title=titles[c["kind"]],
@@ -216,22 +227,22 @@ def _fc(c):
     w, b, t = _counted(arrays, "weights"), _counted(arrays, "biases"), _counted(arrays, "all")
     N_in, U = _sym(r"N_{\text{in}}"), _sym("U")
     steps = [
-        Step(N_WEIGHTS, Shown(N_in * U, r"N_{\text{in}} \cdot U", "N_in U"),
-             "definition: each of the U units has one weight for every input"),
+        Step(N_WEIGHTS, Written(N_in * U, r"N_{\text{in}} \cdot U"),
+             "definition: each of the $U$ units has one weight for every input"),
         Step(N_BIASES, U, "definition: one bias per unit"),
     ]
     if len(shape) > 1:
         written = r" \times ".join(map(str, shape))
-        steps.append(Step(N_in, worked(lambda: sp.Mul(*map(I, shape))),
+        steps.append(Step(N_in, in_order(lambda: sp.Mul(*map(I, shape))),
                           f"the ${written}$ input, flattened into one vector", check=flat))
-    steps.append(Step(N_in, Shown(I(n_in)), "arithmetic" if len(shape) > 1 else "the input size", check=flat))
+    steps.append(Step(N_in, Written(I(n_in)), "arithmetic" if len(shape) > 1 else "the input size", check=flat))
     steps += [
-        Step(N_WEIGHTS, worked(lambda: sp.Mul(I(n_in), I(units))), f"substitute $N_{{\\text{{in}}}} = {n_in}$, "
+        Step(N_WEIGHTS, in_order(lambda: sp.Mul(I(n_in), I(units))), f"substitute $N_{{\\text{{in}}}} = {n_in}$, "
              f"$U = {units}$", check=w),
-        Step(N_WEIGHTS, Shown(I(weights)), "arithmetic", check=w),
-        Step(N_BIASES, Shown(I(biases)), f"$U = {units}$", check=b),
-        Step(N_PARAMS, worked(lambda: sp.Add(I(weights), I(biases))), "weights plus biases", check=t),
-        Step(N_PARAMS, Shown(I(total)), "arithmetic", check=t),
+        Step(N_WEIGHTS, Written(I(weights)), "arithmetic", check=w),
+        Step(N_BIASES, Written(I(biases)), f"one bias for each of the $U = {units}$ units", check=b),
+        Step(N_PARAMS, in_order(lambda: sp.Add(I(weights), I(biases))), "weights plus biases", check=t),
+        Step(N_PARAMS, Written(I(total)), "arithmetic", check=t),
     ]
     results = {N_PARAMS: I(total), N_WEIGHTS: I(weights), N_BIASES: I(biases)}
     return steps, results, {N_PARAMS: t, N_WEIGHTS: w, N_BIASES: b}, {}
@@ -244,18 +255,18 @@ def _conv(c):
     w, b, t = _counted(arrays, "weights"), _counted(arrays, "biases"), _counted(arrays, "all")
     F, C, K = _sym("F"), _sym("C"), _sym("K")
     steps = [
-        Step(_sym(N_WEIGHTS), Shown(F * F * C * K, r"F \cdot F \cdot C \cdot K", "F F C K"),
+        Step(_sym(N_WEIGHTS), Written(F * F * C * K, r"F \cdot F \cdot C \cdot K"),
              "definition: each of the K filters has $F \\times F$ weights in each of the C input channels"),
         Step(_sym(N_BIASES), K, "definition: one bias per filter"),
         Step(_sym(N_PARAMS), SUM, "definition: weights plus biases"),
-        Step(_sym(N_PARAMS), Shown(F * F * C * K + K, r"F \cdot F \cdot C \cdot K + K", "F F C K + K"),
+        Step(_sym(N_PARAMS), Written(F * F * C * K + K, r"F \cdot F \cdot C \cdot K + K"),
              "substitute the two counts", check=Identity()),
-        Step(_sym(N_PARAMS), Shown((F * F * C + 1) * K, r"(F \cdot F \cdot C + 1)\, K", "(F F C + 1) K"),
+        Step(_sym(N_PARAMS), Written((F * F * C + 1) * K, r"(F \cdot F \cdot C + 1)\, K"),
              "factor out K: each filter has $F \\cdot F \\cdot C$ weights and one bias", check=Identity()),
-        Step(N_PARAMS, worked(lambda: sp.Mul(sp.Add(sp.Mul(I(fh), I(fw), I(ch)), I(1)), I(k))),
+        Step(N_PARAMS, in_order(lambda: sp.Mul(sp.Add(sp.Mul(I(fh), I(fw), I(ch)), I(1)), I(k))),
              f"substitute $F = {fh}$" + ("" if fh == fw else f" by {fw}") + f", $C = {ch}$, $K = {k}$", check=t),
-        Step(N_PARAMS, worked(lambda: sp.Mul(I(fh * fw * ch + 1), I(k))), "arithmetic", check=t),
-        Step(N_PARAMS, Shown(I(weights + biases)), "arithmetic", check=t),
+        Step(N_PARAMS, in_order(lambda: sp.Mul(I(fh * fw * ch + 1), I(k))), "arithmetic", check=t),
+        Step(N_PARAMS, Written(I(weights + biases)), "arithmetic", check=t),
     ]
     results = {N_PARAMS: I(weights + biases), N_WEIGHTS: I(weights), N_BIASES: I(biases)}
     definitions = {_sym(N_WEIGHTS): F * F * C * K, _sym(N_BIASES): K, _sym(N_PARAMS): _sym(N_WEIGHTS) + _sym(N_BIASES)}
@@ -265,14 +276,14 @@ def _conv(c):
 def _mlp(c):
     D, M, K = (_sym(n) for n in ("D", "M", "K"))
     weights, biases = D * M + M * K, M + K
-    total = Shown((D + 1) * M + (M + 1) * K, "(D + 1) M + (M + 1) K", "(D + 1) M + (M + 1) K")
+    total = Written((D + 1) * M + (M + 1) * K, "(D + 1) M + (M + 1) K")
     by_formula = {which: CountedAt((D, M, K), mlp_arrays, which) for which in ("all", "weights", "biases")}
     steps = [
-        Step(_sym(N_WEIGHTS), Shown(weights, "D M + M K", "D M + M K"),
+        Step(_sym(N_WEIGHTS), Written(weights, "D M + M K"),
              "definition: a $D \\times M$ weight matrix into the hidden layer, an $M \\times K$ one out of it"),
-        Step(_sym(N_BIASES), Shown(biases, "M + K", "M + K"), "definition: one bias per hidden and per output unit"),
+        Step(_sym(N_BIASES), Written(biases, "M + K"), "definition: one bias per hidden and per output unit"),
         Step(_sym(N_PARAMS), SUM, "definition: weights plus biases"),
-        Step(_sym(N_PARAMS), Shown(D * M + M + M * K + K, "D M + M + M K + K", "D M + M + M K + K"),
+        Step(_sym(N_PARAMS), Written(D * M + M + M * K + K, "D M + M + M K + K"),
              "substitute the two counts", check=Identity()),
         Step(_sym(N_PARAMS), total, "collect the terms in M and in K: each unit has a weight per input plus a bias",
              check=Both(Identity(), by_formula["all"])),
@@ -285,10 +296,10 @@ def _mlp(c):
         arrays = mlp_arrays(d, m, k)
         w, b, t = _counted(arrays, "weights"), _counted(arrays, "biases"), _counted(arrays, "all")
         steps += [
-            Step(N_PARAMS, worked(lambda: sp.Add(sp.Mul(sp.Add(I(d), I(1)), I(m)), sp.Mul(sp.Add(I(m), I(1)), I(k)))),
+            Step(N_PARAMS, in_order(lambda: sp.Add(sp.Mul(sp.Add(I(d), I(1)), I(m)), sp.Mul(sp.Add(I(m), I(1)), I(k)))),
                  f"substitute $D = {d}$, $M = {m}$, $K = {k}$", check=t),
-            Step(N_PARAMS, worked(lambda: sp.Add(I((d + 1) * m), I((m + 1) * k))), "arithmetic", check=t),
-            Step(N_PARAMS, Shown(I((d + 1) * m + (m + 1) * k)), "arithmetic", check=t),
+            Step(N_PARAMS, in_order(lambda: sp.Add(I((d + 1) * m), I((m + 1) * k))), "arithmetic", check=t),
+            Step(N_PARAMS, Written(I((d + 1) * m + (m + 1) * k)), "arithmetic", check=t),
         ]
         results = {N_PARAMS: I((d + 1) * m + (m + 1) * k), N_WEIGHTS: I(d * m + m * k), N_BIASES: I(m + k)}
         checks = {N_PARAMS: t, N_WEIGHTS: w, N_BIASES: b}

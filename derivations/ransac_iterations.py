@@ -19,11 +19,16 @@ from symdl import Computed, Derivation, Step
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
-from symdl.shown import I, Shown
+from symdl.worked import I, Written
 
 NAME = "ransac-iterations"
 SUMMARY = "RANSAC iterations N = ceil(log(1-p) / log(1-(1-e)^s)) for confidence p, outlier fraction e, sample size s"
 PARAMS = {"s": 3, "e": 0.5, "p": 0.95}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "s": "the matches per sample",
+    "e": "the fraction of outliers",
+    "p": "the confidence wanted",
+}
 MAX_ITERATIONS = 10**6
 EXACT_UP_TO = 2000  # the direct loop runs in exact integers up to here, in floats beyond
 
@@ -189,30 +194,28 @@ def build(**params) -> Derivation:
     ratio_value = math.log(1 - conf) / math.log1p(-float(w))
     es, ps, ws = _decimal(e), _decimal(conf), _decimal(w)
     steps = [
-        Step(W, (1 - E) ** S_, "definition: the chance that a sample of s matches has no outlier, each match "
-             "an inlier with probability 1 - e independently"),
-        Step(r"P_{\text{fail}}", (1 - W) ** N, "definition: the chance that all N samples contain an outlier"),
-        Step((1 - W) ** N, 1 - P, "definition of the goal: a clean sample with probability at least p",
+        Step(W, (1 - E) ** S_, "definition: the chance that a sample of $s$ matches has no outlier, each match "
+             "an inlier with probability $1 - e$ independently"),
+        Step(r"P_{\text{fail}}", (1 - W) ** N, "definition: the chance that all $N$ samples contain an outlier"),
+        Step((1 - W) ** N, 1 - P, "definition of the goal: a clean sample with probability at least $p$",
              relation=r"\leq"),
         Step(N * sp.log(1 - W), sp.log(1 - P), "take logarithms, which keep the order",
              check=SameSolutions(((1 - W) ** N, r"\leq", 1 - P), r"\leq", (W, P)), relation=r"\leq"),
-        Step(N, sp.log(1 - P) / sp.log(1 - W), "divide by $\\log(1 - w) < 0$, which turns the inequality around",
+        Step(N, sp.log(1 - P) / sp.log(1 - W), "divide by $\\ln(1 - w) < 0$, which turns the inequality around",
              check=SameSolutions((N * sp.log(1 - W), r"\leq", sp.log(1 - P)), r"\geq", (W, P)), relation=r"\geq"),
-        Step(N, Shown(sp.ceiling(sp.log(1 - P) / sp.log(1 - (1 - E) ** S_)),
-                      r"\left\lceil \frac{\log(1 - p)}{\log\left(1 - (1 - e)^{s}\right)} \right\rceil",
-                      "ceil(log(1 - p) / log(1 - (1 - e)^s))"),
+        Step(N, Written(sp.ceiling(sp.log(1 - P) / sp.log(1 - (1 - E) ** S_)),
+                      r"\left\lceil \frac{\ln(1 - p)}{\ln\left(1 - (1 - e)^{s}\right)} \right\rceil"),
              "the smallest whole number of samples that satisfies it, with $w = (1-e)^{s}$",
              check=AgainstLoop(E, S_, P)),
-        Step(W, Shown((1 - R(e)) ** s, rf"(1 - {es})^{{{s}}}", f"(1 - {es})^{s}"),
+        Step(W, Written((1 - R(e)) ** s, rf"(1 - {es})^{{{s}}}"),
              f"substitute $e = {es}$, $s = {s}$", check=Computed(lambda: float(w), "exact fractions")),
-        Step(W, Shown(R(w), ws), "arithmetic", check=Computed(lambda: float(w), "exact fractions")),
-        Step(N, Shown(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
-                      rf"\left\lceil \frac{{\log(1 - {ps})}}{{\log(1 - {ws})}} \right\rceil",
-                      f"ceil(log(1 - {ps}) / log(1 - {ws}))"),
+        Step(W, Written(R(w), ws), "arithmetic", check=Computed(lambda: float(w), "exact fractions")),
+        Step(N, Written(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
+                      rf"\left\lceil \frac{{\ln(1 - {ps})}}{{\ln(1 - {ws})}} \right\rceil"),
              f"substitute $p = {ps}$, $w = {ws}$", check=loop),
-        Step(N, Shown(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
-                      rf"\left\lceil {ratio_value:.4f}\ldots \right\rceil", f"ceil({ratio_value:.4f}...)"),
-             f"$\\log({_decimal(1 - conf)}) / \\log({_decimal(1 - w)})$", check=loop),
+        Step(N, Written(sp.ceiling(sp.log(1 - R(conf)) / sp.log(1 - R(w))),
+                      rf"\left\lceil {ratio_value:.4f}\ldots \right\rceil"),
+             f"the ratio $\\ln({_decimal(1 - conf)}) / \\ln({_decimal(1 - w)})$", check=loop),
         Step(N, I(n), "round up: " + (f"{n - 1} samples are not quite enough" if n > 1 else "one sample is enough"),
              check=loop),
     ]
@@ -220,8 +223,8 @@ def build(**params) -> Derivation:
         name=NAME,
         title="The number of RANSAC iterations",
         summary=SUMMARY,
-        statement=(f"RANSAC fits a model to samples of s = {s} matches; a fraction e = {es} of the matches are "
-                   f"outliers. How many samples N give a probability p = {ps} that at least one sample is free "
+        statement=(f"RANSAC fits a model to samples of $s = {s}$ matches; a fraction $e = {es}$ of the matches are "
+                   f"outliers. How many samples $N$ give a probability $p = {ps}$ that at least one sample is free "
                    "of outliers?" + (" (Sheet D.1: an affine transformation has 6 parameters; each point pair "
                                       "gives 2 equations, so a sample is 3 pairs.)" if s == 3 else "")),
         steps=tuple(steps),

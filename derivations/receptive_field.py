@@ -12,11 +12,15 @@ import sympy as sp
 
 from symdl import Derivation, Step
 from symdl.errors import ParameterError
-from symdl.shown import Shown, worked, I, Counted
+from symdl.worked import Counted, I, Written, in_order
 
 NAME = "receptive-field"
 SUMMARY = "Receptive field of stacked convolutions and pools: r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = j_{l-1} s_l"
 PARAMS = {"kernels": [3, 3, 3, 3], "strides": 1}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "kernels": "one kernel size per layer (a 2x2 pool is a layer of kernel 2)",
+    "strides": "one per layer, or one for every layer",
+}
 
 MAX_LAYERS, MAX_KERNEL, MAX_STRIDE = 64, 256, 16
 MAX_FIELD = 2048  # the 2-D check back-propagates through an r x r image
@@ -123,11 +127,10 @@ def build(**params) -> Derivation:
     steps = [
         Step(sp.Symbol("r_{0}"), I(1), "definition: a unit of the input sees one pixel"),
         Step(sp.Symbol("j_{0}"), I(1), "definition: neighbouring input units are one pixel apart"),
-        Step(rl[l], Shown(rl[l - 1] + (kl[l] - 1) * jl[l - 1], r"r_{l-1} + (k_{l} - 1)\, j_{l-1}",
-                                "r_(l-1) + (k_l - 1) j_(l-1)"),
-             "definition (receptive-field recurrence): a unit of layer l sees $k_{l}$ units of layer l - 1, "
+        Step(rl[l], Written(rl[l - 1] + (kl[l] - 1) * jl[l - 1], r"r_{l-1} + (k_{l} - 1)\, j_{l-1}"),
+             "definition (receptive-field recurrence): a unit of layer $l$ sees $k_{l}$ units of layer $l - 1$, "
              "each $j_{l-1}$ pixels further along than the last"),
-        Step(jl[l], Shown(jl[l - 1] * sl[l], r"j_{l-1}\, s_{l}", "j_(l-1) s_l"),
+        Step(jl[l], Written(jl[l - 1] * sl[l], r"j_{l-1}\, s_{l}"),
              "definition: the stride $s_{l}$ multiplies the distance in pixels between neighbouring units"),
     ]
     for n in range(1, L + 1):
@@ -137,18 +140,18 @@ def build(**params) -> Derivation:
                          "impulse back-propagated through the layers")
         kind = f"kernel {k}" + (f", stride {s}" if strided else "")
         steps.append(Step(sp.Symbol(f"r_{{{n}}}"),
-                          worked(lambda: sp.Add(I(r[n - 1]), sp.Mul(sp.Add(I(k), I(-1)), I(j[n - 1])))),
+                          in_order(lambda: sp.Add(I(r[n - 1]), sp.Mul(sp.Add(I(k), I(-1)), I(j[n - 1])))),
                           f"layer {n} ({kind}): substitute $r_{{{n - 1}}} = {r[n - 1]}$, $k_{{{n}}} = {k}$, "
                           f"$j_{{{n - 1}}} = {j[n - 1]}$", check=field))
         steps.append(Step(sp.Symbol(f"r_{{{n}}}"), I(r[n]), "arithmetic", check=field))
         if strided and n < L:
             jump = Counted(lambda upto=upto, prior=prior: measured_jump(upto, prior),
                             "impulse back-propagated through the layers")
-            steps.append(Step(sp.Symbol(f"j_{{{n}}}"), worked(lambda: sp.Mul(I(j[n - 1]), I(s))),
+            steps.append(Step(sp.Symbol(f"j_{{{n}}}"), in_order(lambda: sp.Mul(I(j[n - 1]), I(s))),
                               f"layer {n}: stride {s}", check=jump))
     key = f"r_{{{L}}}"
     pixels = Counted(lambda: measured_pixels(kernels, strides), "2-D impulse back-propagated through the layers")
-    steps.append(Step(r"N_{\text{pixels}}", worked(lambda: sp.Mul(I(r[L]), I(r[L]))),
+    steps.append(Step(r"N_{\text{pixels}}", in_order(lambda: sp.Mul(I(r[L]), I(r[L]))),
                       f"the field is ${r[L]} \\times {r[L]}$ pixels in 2-D", check=pixels))
     steps.append(Step(r"N_{\text{pixels}}", I(r[L] ** 2), "arithmetic", check=pixels))
     final = Counted(lambda: measured_field(kernels, strides), "impulse back-propagated through the layers")

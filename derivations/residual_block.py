@@ -8,6 +8,11 @@ from symdl.params import positive_int
 NAME = "residual-block"
 SUMMARY = "Back-propagation through a residual block y = ReLU(W2 ReLU(W1 x) + x), and a depth-L stack"
 PARAMS = {"n": 3, "m": 2, "L": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "n": "the size of the input x",
+    "m": "the size of the hidden layer",
+    "L": "the depth of the stack of blocks (0: the block alone)",
+}
 
 n, m = sp.symbols("n m", integer=True, positive=True)
 
@@ -31,7 +36,7 @@ def build(**params) -> Derivation:
     results = {g.adjoint(t).name: expanded[t] for t in targets}
     checks = {g.adjoint(t).name: g.result_check(y, t) for t in targets}
     steps = g.forward_steps() + backward
-    stack_steps, stack_results, stack_matrices = stack(depth) if depth else ([], {}, {})
+    stack_steps, stack_results, stack_checks, stack_matrices = stack(depth) if depth else ([], {}, {}, {})
     note = (
         r"The skip connection contributes the term $\frac{\partial L}{\partial h^{(3)}}$ to "
         r"$\frac{\partial L}{\partial x}$ unchanged: even when $W^{(1)}$ and $W^{(2)}$ make the "
@@ -55,7 +60,7 @@ def build(**params) -> Derivation:
         params=params,
         matrices={**_declared(g), **stack_matrices},
         sizes=sizes,
-        result_checks=checks,
+        result_checks={**checks, **stack_checks},
     )
     return derivation
 
@@ -81,10 +86,12 @@ def stack(depth: int):
     backward, local = g.backprop(h)
     first = g.nodes[0]
     results = {g.adjoint(first).name: local[first], g.adjoint(weights[0]).name: local[weights[0]]}
+    # each result is its step's local rule, so it is checked as that step is
+    checks = {s.lhs.name: s.check for s in backward if s.lhs.name in results}
     header = Step("H_{l}",
                   r"\operatorname{ReLU}\left(W^{(l)}_{b} \sigma\left(W^{(l)}_{a} H_{l-1}\right) + H_{l-1}\right)",
-                  f"definition of the stack, l = 1, ..., {depth}")
-    return [header] + g.forward_steps() + backward, results, _declared(g)
+                  rf"definition of the stack, $l = 1, \dots, {depth}$")
+    return [header] + g.forward_steps() + backward, results, checks, _declared(g)
 
 
 def _declared(graph: Graph) -> dict:

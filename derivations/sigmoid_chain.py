@@ -8,6 +8,11 @@ from symdl.params import positive_int
 NAME = "sigmoid-chain"
 SUMMARY = "Chain rule through two sigmoid layers: df/dw^[1]_ij, df/dw^[2]_jk, df/dw^[3]_k, df/dx_i in index form"
 PARAMS = {"inputs": 2, "hidden1": 2, "hidden2": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "inputs": "the number of inputs",
+    "hidden1": "the units of the first hidden layer",
+    "hidden2": "the units of the second hidden layer",
+}
 
 I, J, K = (sp.Symbol(s, integer=True, positive=True) for s in ("I", "J", "K"))
 i, j, k = (sp.Symbol(s, integer=True) for s in "ijk")
@@ -57,7 +62,7 @@ def build(**params) -> Derivation:
         Step(f, definitions[f], "forward: linear output"),
         Step(sp.Derivative(sigmoid(a), a), sigmoid(a) * (1 - sigmoid(a)),
              r"derivative of the sigmoid, $\sigma'(a) = \sigma(a)(1-\sigma(a))$", check=Identity()),
-        Step(sp.Symbol(_partial("f", w3[k])), h2[k], "f is linear in each output weight",
+        Step(sp.Symbol(_partial("f", w3[k])), h2[k], "$f$ is linear in each output weight",
              check=Gradient(f, w3[k], indices=over["k"])),
         Step(d2[k], w3[k] * sigmoid_prime(z2[k]),
              r"chain rule through the sigmoid: $\delta^{[2]}_{k} = \partial f / \partial z^{[2]}_{k}$",
@@ -65,12 +70,12 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(_partial("f", w2[j, k])), d2[k] * h1[j], r"$z^{[2]}_{k}$ is linear in $w^{[2]}_{jk}$",
              check=Gradient(f, w2[j, k], indices={**over["j"], **over["k"]})),
         Step(d1[j], sigmoid_prime(z1[j]) * sp.Sum(w2[j, k] * d2[k], (k, 1, K)),
-             r"chain rule: $h^{[1]}_{j}$ feeds every $z^{[2]}_{k}$, so sum over k",
+             r"chain rule: $h^{[1]}_{j}$ feeds every $z^{[2]}_{k}$, so sum over $k$",
              check=Gradient(f, z1[j], indices=over["j"])),
         Step(sp.Symbol(_partial("f", w1[i, j])), d1[j] * x[i], r"$z^{[1]}_{j}$ is linear in $w^{[1]}_{ij}$",
              check=Gradient(f, w1[i, j], indices={**over["i"], **over["j"]})),
         Step(sp.Symbol(_partial("f", x[i])), sp.Sum(w1[i, j] * d1[j], (j, 1, J)),
-             r"chain rule: $x_{i}$ feeds every $z^{[1]}_{j}$, so sum over j",
+             r"chain rule: $x_{i}$ feeds every $z^{[1]}_{j}$, so sum over $j$",
              check=Gradient(f, x[i], indices=over["i"])),
     ]
     return Derivation(

@@ -34,6 +34,10 @@ from symdl.worked import (
 NAME = "softmax"
 SUMMARY = "Softmax probabilities of given logits (Sheet B.2), the Jacobian diag(p) - p p^T, cross-entropy gradient p - y"
 PARAMS = {"z": [2.0, 1.0, 0.1], "y": [1, 0, 0]}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "z": "the logits",
+    "y": "the target distribution (one-hot for a label)",
+}
 
 K = sp.Symbol("K", real=True)  # named as the parser names an answer's K (the number of classes)
 i, j, k, r = (sp.Symbol(s, integer=True) for s in "ijkr")
@@ -115,9 +119,9 @@ def build(**params) -> Derivation:
     p_i, p_j, y_i = symbol("p_{i}", p[i]), symbol("p_{j}", p[j]), symbol("y_{i}", y[i])
     delta = symbol(r"\delta_{ij}", sp.KroneckerDelta(i, j))
     jacobian_rule = mul(p_i, sub(delta, p_j))
-    sum_y = W(sp.Sum(y[k], (k, 1, K)), r"\sum_{k=1}^{K} y_{k}", "Σ_k y_k", PRODUCT)
+    sum_y = W(sp.Sum(y[k], (k, 1, K)), r"\sum_{k=1}^{K} y_{k}", PRODUCT)
     chain = W(-sp.Sum(y[k] * (sp.KroneckerDelta(k, i) - p[i]), (k, 1, K)),
-              r"-\sum_{k=1}^{K} y_{k} \left(\delta_{ki} - p_{i}\right)", "-Σ_k y_k (δ_ki - p_i)", NEG)
+              r"-\sum_{k=1}^{K} y_{k} \left(\delta_{ki} - p_{i}\right)", NEG)
     derivative_matrix = sp.ImmutableMatrix(size, size, lambda a, b: sp.Derivative(p[a + 1], z[b + 1]))
     p_vector = sp.ImmutableMatrix([p[a] for a in range(1, size + 1)])
     jacobian_exact = diagonal(exact) - sp.ImmutableMatrix(exact) * sp.ImmutableMatrix(exact).T
@@ -132,26 +136,25 @@ def build(**params) -> Derivation:
         Step(sp.Symbol(JACOBIAN), written(jacobian_rule),
              r"quotient rule: $\partial e^{z_{i}} / \partial z_{j} = \delta_{ij} e^{z_{i}}$, and the denominator's "
              r"derivative is $e^{z_{j}}$", check=ByRow()),
-        Step(Written(derivative_matrix, "J", "J"),
-             Written(diagonal(p_vector) - p_vector * p_vector.T, r"\operatorname{diag}(p) - p p^{\top}",
-                     "diag(p) - p pᵀ"),
+        Step(Written(derivative_matrix, "J"),
+             Written(diagonal(p_vector) - p_vector * p_vector.T, r"\operatorname{diag}(p) - p p^{\top}"),
              r"the same in matrix form, $J_{ij} = \partial p_{i} / \partial z_{j}$", check=Identity()),
         Step(sp.Symbol("J"), written(then(symbol(r"\operatorname{diag}(p) - p p^{\top}"), jacobian_exact)),
-             "substitute p; compared with finite differences of a NumPy softmax",
+             "substitute $p$; compared with finite differences of a NumPy softmax",
              check=Computed(lambda: np_central_differences(np_softmax, z_np), "finite differences (NumPy)")),
-        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \log p_{k}", "-Σ_k y_k log p_k"),
-             "definition of the cross-entropy loss for a target distribution y"),
+        Step(L, Written(loss, r"-\sum_{k=1}^{K} y_{k} \ln p_{k}"),
+             "definition of the cross-entropy loss for a target distribution $y$"),
         Step(sp.Symbol(GRADIENT), written(chain),
-             r"chain rule: $\partial \log p_{k} / \partial z_{i} = \delta_{ki} - p_{i}$ by the Jacobian",
+             r"chain rule: $\partial \ln p_{k} / \partial z_{i} = \delta_{ki} - p_{i}$ by the Jacobian",
              check=Gradient(loss, z[i], indices={i: K})),
         Step(sp.Symbol(GRADIENT), written(sub(mul(p_i, sum_y), y_i)), "sum out the Kronecker delta",
              check=Gradient(loss, z[i], indices={i: K})),
         Step(sp.Symbol(GRADIENT), written(sub(p_i, y_i)), r"the target sums to one, $\sum_{k} y_{k} = 1$",
              check=Gradient(loss, z[i], indices={i: K}, definitions=constrained)),
         Step(sp.Symbol(r"\frac{\partial L}{\partial z}"), written(gradient_row(exact, target, gradient_exact)),
-             "substitute p and the target y; compared with finite differences of a NumPy cross-entropy",
+             "substitute $p$ and the target $y$; compared with finite differences of a NumPy cross-entropy",
              check=Computed(lambda: np_central_differences(cross_entropy, z_np), "finite differences (NumPy)")),
-        Step(L, written(loss_row(exact, target)), "substitute p and the target y",
+        Step(L, written(loss_row(exact, target)), "substitute $p$ and the target $y$",
              check=Computed(lambda: cross_entropy(z_np), "NumPy cross-entropy")),
     ]
     results = {f"p_{{{a + 1}}}": exact[a] for a in range(size)}
@@ -172,7 +175,7 @@ def build(**params) -> Derivation:
             rf"The last layer of a classifier gives the logits $z = ({shown_z})$ for $K = {size}$ classes. "
             r"Find the class probabilities $p = \operatorname{softmax}(z)$, the Jacobian "
             r"$\partial p_{i} / \partial z_{j}$, and the gradient of the cross-entropy loss "
-            rf"$L = -\sum_{{k}} y_{{k}} \log p_{{k}}$ for the target $y = ({shown_y})$."
+            rf"$L = -\sum_{{k}} y_{{k}} \ln p_{{k}}$ for the target $y = ({shown_y})$."
         ),
         steps=tuple(steps),
         results=results,
@@ -180,7 +183,7 @@ def build(**params) -> Derivation:
         assumptions=(r"$\delta_{ij}$ is 1 when $i = j$ and 0 otherwise (Kronecker delta)",
                      r"the target $y$ is a probability vector: $y_{k} \ge 0$, $\sum_{k} y_{k} = 1$ (one-hot for a "
                      "labelled example)",
-                     r"$\log$ is the natural logarithm"),
+                     r"$\ln$ is the natural logarithm"),
         params=params,
         indexed={"z": 1, "p": 1, "y": 1},
         sizes={K: size},
@@ -196,11 +199,10 @@ def diagonal(entries) -> sp.ImmutableMatrix:
 
 def gradient_row(exact, target, gradient) -> W:
     """``p - y ≈ [0.659, ...] - [1, ...] ≈ [-0.341, ...]``: the probabilities are rounded for display."""
-    probabilities = matrix([W(v, *decimal(v)[:2]) for v in exact])
+    probabilities = matrix([W(v, decimal(v)[0]) for v in exact])
     targets = matrix(target)
-    result = matrix([W(v, *decimal(v)[:2]) for v in gradient])
-    return W(gradient, rf"p - y \approx {probabilities.tex} - {targets.tex} \approx {result.tex}",
-             f"p - y ≈ {probabilities.txt} - {targets.txt} ≈ {result.txt}", SUM)
+    result = matrix([W(v, decimal(v)[0]) for v in gradient])
+    return W(gradient, rf"p - y \approx {probabilities.tex} - {targets.tex} \approx {result.tex}", SUM)
 
 
 def loss_row(exact, target) -> W:
@@ -209,6 +211,6 @@ def loss_row(exact, target) -> W:
     for a, (prob, weight) in enumerate(zip(exact, target)):
         if weight.value == 0:
             continue
-        log = call(r"\log", "log", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
+        log = call(r"\ln", sp.log(prob), symbol(f"p_{{{a + 1}}}", prob))
         terms.append(log if weight.value == 1 else mul(weight, log))
     return evaluated(neg(add(*terms)) if len(terms) > 1 else neg(terms[0]))

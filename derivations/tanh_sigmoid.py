@@ -12,6 +12,11 @@ from symdl.params import positive_int
 NAME = "tanh-sigmoid"
 SUMMARY = "sigma' = sigma(1-sigma), tanh' = 1-tanh^2, tanh(a) = 2 sigma(2a)-1, and sigmoid nets equal tanh nets"
 PARAMS = {"D": 2, "M": 3, "K": 2}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "D": "the inputs the networks are checked with",
+    "M": "their hidden units",
+    "K": "their outputs",
+}
 
 a = sp.Symbol("a", real=True)
 D, M, K = (sp.Symbol(s, integer=True, positive=True) for s in ("D", "M", "K"))
@@ -140,7 +145,7 @@ def build(**params) -> Derivation:
         Step(sigmoid_prime(a), U(1 / (1 + E_MINUS)) * U(E_MINUS / (1 + E_MINUS)), "split the fraction",
              check=derivative),
         Step(sigmoid_prime(a), U(1 / (1 + E_MINUS)) * (1 - U(1 / (1 + E_MINUS))),
-             r"$\frac{e^{-a}}{1+e^{-a}} = 1 - \frac{1}{1+e^{-a}}$", check=derivative),
+             r"rewrite the second factor: $\frac{e^{-a}}{1+e^{-a}} = 1 - \frac{1}{1+e^{-a}}$", check=derivative),
         Step(sigmoid_prime(a), U(s) * U(1 - s), r"definition of $\sigma$", check=derivative),
         # tanh'
         Step(sp.tanh(a), (E - E_MINUS) / (E + E_MINUS), "definition of tanh"),
@@ -158,7 +163,7 @@ def build(**params) -> Derivation:
         Step(two_sigma, sp.tanh(a), "definition of tanh", check=Identity()),
         Step(s, (1 + sp.tanh(a / 2)) / 2, r"solve for $\sigma$ and put $a/2$ for $a$", check=Identity()),
         # the networks
-        Step(hidden[j], pre_activation(j), "definition: pre-activation of hidden unit j"),
+        Step(hidden[j], pre_activation(j), "definition: pre-activation of hidden unit $j$"),
         Step(y[k], sigmoid_net(k), "definition: the network with sigmoid hidden units"),
         Step(y_tanh[k], generic_tanh, "definition: the network with tanh hidden units"),
         Step(y[k], sp.Sum(w2[k, j] * U((1 + sp.tanh(hidden[j] / 2)) / 2), (j, 1, M)) + w2[k, 0],
@@ -173,7 +178,7 @@ def build(**params) -> Derivation:
             (MAP_B2, "choose: output biases, to match the constant terms"),
         )),
         Step(r"y_{k} - \tilde{y}_{k}", difference,
-             f"with the map; at D = {sizes[D]}, M = {sizes[M]}, K = {sizes[K]} the difference simplifies to "
+             f"with the map; at $D = {sizes[D]}$, $M = {sizes[M]}$, $K = {sizes[K]}$ the difference simplifies to "
              r"$0$ (each $\sigma$ rewritten through tanh, then expanded)",
              check=Through(Identity(indices=over_k), lhs=y[k] - mapped_tanh_net(k, mapping))),
     ]
@@ -205,8 +210,8 @@ def build(**params) -> Derivation:
             r"network with tanh hidden units whose parameters $\tilde{w}$ are a linear map of the $w$: "
             r"first-layer weights and biases and second-layer weights halve, and each output bias gains "
             r"half the sum of its unit's second-layer weights. "
-            f"The networks are checked with D = {sizes[D]} inputs, M = {sizes[M]} hidden units and "
-            f"K = {sizes[K]} outputs."
+            f"The networks are checked with $D = {sizes[D]}$ inputs, $M = {sizes[M]}$ hidden units and "
+            f"$K = {sizes[K]}$ outputs."
         ),
         steps=tuple(steps),
         results=results,

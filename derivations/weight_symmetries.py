@@ -24,11 +24,14 @@ from symdl import Derivation, Identity, Step, relu
 from symdl.errors import ParameterError
 from symdl.numeric import relative_error
 from symdl.verify import CheckResult
-from symdl.shown import Counted, I, Shown
+from symdl.worked import Counted, I, Written
 
 NAME = "weight-symmetries"
 SUMMARY = "ReLU scaling w -> gamma w, next layer -> w/gamma leaves the function unchanged; M! 2^M tanh symmetries"
 PARAMS = {"M": None}
+PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
+    "M": "the number of hidden units (1 to 5); without it, the formula M! 2^M",
+}
 EXAMPLE_M, MAX_M = 3, 5
 CHECK_D, CHECK_K, CHECK_POINTS = 2, 2, 16
 
@@ -144,38 +147,35 @@ def build(**params) -> Derivation:
     M_real = sp.Symbol("M", real=True)  # the formula's M, as the answer parser reads it
     count = Counted(lambda: count_equivalent(m_value), "search over relabellings and sign flips")
     steps = [
-        Step(a[j], pre, "definition: pre-activation of hidden unit j"),
+        Step(a[j], pre, "definition: pre-activation of hidden unit $j$"),
         Step(y[k], definitions[y](k), "definition: the network with ReLU hidden units"),
         Step(relu(g * t), g * relu(t), r"ReLU is positively homogeneous: for $\gamma > 0$, $\max(0, \gamma t) = "
              r"\gamma \max(0, t)$", check=Identity()),
         Step(yt[k], relu_net(k, lambda kk, jj: v[kk, jj] / g, scale=g),
              r"definition: scale the first layer's weights and biases by $\gamma > 0$ and divide the next "
              r"layer's weights by $\gamma$"),
-        Step(yt[k], Shown(sp.Sum(v[k, j] * relu(a[j]), (j, 1, M)) + c[k],
-                          r"\sum_{j=1}^{M} \frac{v_{kj}}{\gamma}\, \gamma \operatorname{ReLU}\left(a_{j}\right) + c_{k}",
-                          "sum_j (v_kj / gamma) gamma ReLU(a_j) + c_k"),
+        Step(yt[k], Written(sp.Sum(v[k, j] * relu(a[j]), (j, 1, M)) + c[k],
+                          r"\sum_{j=1}^{M} \frac{v_{kj}}{\gamma}\, \gamma \operatorname{ReLU}\left(a_{j}\right) + c_{k}"),
              r"take $\gamma$ out of each ReLU", check=Identity(indices=over_k)),
         Step(yt[k], y[k], r"$\gamma$ cancels: the function is unchanged, for every $\gamma > 0$ (not for "
              r"$\gamma < 0$, where $\max(0, \gamma t) \neq \gamma \max(0, t)$)",
              check=Identity(indices=over_k)),
-        Step(Shown((sp.exp(-t) - sp.exp(t)) / (sp.exp(-t) + sp.exp(t)), r"\tanh(-t)", "tanh(-t)"), -sp.tanh(t),
+        Step(Written((sp.exp(-t) - sp.exp(t)) / (sp.exp(-t) + sp.exp(t)), r"\tanh(-t)"), -sp.tanh(t),
              r"tanh is odd: $\tanh(-t) = (e^{-t} - e^{t}) / (e^{-t} + e^{t})$", check=Identity()),
-        Step(Shown(flipped, r"\sum_{j=1}^{M} (-v_{kj}) \tanh\left(\sum_{i=1}^{D} (-w_{ji}) x_{i} - b_{j}\right) + c_{k}",
-                   "sum_j (-v_kj) tanh(sum_i (-w_ji) x_i - b_j) + c_k"),
+        Step(Written(flipped, r"\sum_{j=1}^{M} (-v_{kj}) \tanh\left(\sum_{i=1}^{D} (-w_{ji}) x_{i} - b_{j}\right) + c_{k}"),
              tanh_net, "flip the signs of unit j's incoming weights, bias and outgoing weights (here every unit's): "
              "the two signs cancel", check=Identity(indices=over_k)),
-        Step(Shown(permuted, r"\sum_{j=1}^{M} v_{k\pi(j)} \tanh\left(a_{\pi(j)}\right) + c_{k}",
-                   "sum_j v_k,pi(j) tanh(a_pi(j)) + c_k"),
+        Step(Written(permuted, r"\sum_{j=1}^{M} v_{k\pi(j)} \tanh\left(a_{\pi(j)}\right) + c_{k}"),
              tanh_net, r"relabel the hidden units by a permutation $\pi$ (here $\pi(j) = j \bmod M + 1$): a sum "
              "does not depend on the order of its terms", check=Identity(indices=over_k)),
-        Step(r"N_{\text{perm}}", sp.factorial(M_real), "definition: the orderings of M hidden units"),
-        Step(r"N_{\text{sign}}", 2 ** M_real, "definition: a sign choice for each of the M units"),
-        Step(r"N_{\text{equiv}}", Shown(sp.factorial(M_real) * 2 ** M_real, r"M!\, 2^{M}", "M! 2^M"),
+        Step(r"N_{\text{perm}}", sp.factorial(M_real), "definition: the orderings of $M$ hidden units"),
+        Step(r"N_{\text{sign}}", 2 ** M_real, "definition: a sign choice for each of the $M$ units"),
+        Step(r"N_{\text{equiv}}", Written(sp.factorial(M_real) * 2 ** M_real, r"M!\, 2^{M}"),
              "the relabellings and the flips combine freely; for generic weights all the vectors differ",
              check=FormulaAt(M_real)),
-        Step(r"N_{\text{equiv}}", Shown(sp.factorial(I(m_value)) * 2 ** I(m_value),
-                                        rf"{m_value}! \cdot 2^{{{m_value}}}", f"{m_value}! * 2^{m_value}"),
-             f"M = {m_value}" + ("" if m_given else " (an example)"), check=count),
+        Step(r"N_{\text{equiv}}", Written(sp.factorial(I(m_value)) * 2 ** I(m_value),
+                                        rf"{m_value}! \cdot 2^{{{m_value}}}"),
+             f"with $M = {m_value}$" + ("" if m_given else " (an example)"), check=count),
         Step(r"N_{\text{equiv}}", I(math.factorial(m_value) * 2 ** m_value), "arithmetic", check=count),
     ]
     headline = (I(math.factorial(m_given) * 2 ** m_given) if m_given else sp.factorial(M_real) * 2 ** M_real)
@@ -184,16 +184,16 @@ def build(**params) -> Derivation:
         name=NAME,
         title="Weight-space symmetries",
         summary=SUMMARY,
-        statement=(r"A network with D inputs, M hidden units and K outputs computes $y_{k} = \sum_{j} v_{kj} "
+        statement=(r"A network with $D$ inputs, $M$ hidden units and $K$ outputs computes $y_{k} = \sum_{j} v_{kj} "
                    r"g(a_{j}) + c_{k}$ with $a_{j} = \sum_{i} w_{ji} x_{i} + b_{j}$. Show that with $g = "
                    r"\operatorname{ReLU}$, scaling one layer by $\gamma > 0$ and the next by $1/\gamma$ leaves the "
                    r"function unchanged; and that with $g = \tanh$ each hidden layer has $M!\, 2^{M}$ equivalent "
-                   "weight vectors" + (f", here with M = {m_given}." if m_given else ".")),
+                   "weight vectors" + (f", here with $M = {m_given}$." if m_given else ".")),
         steps=tuple(steps),
         results={r"N_{\text{equiv}}": headline, v_key: v[k, j] / g_answer},
         definitions=definitions,
         assumptions=(r"$\gamma > 0$", "generic weights: no two hidden units alike and none with all-zero weights",
-                     f"the identities are checked with D = {CHECK_D}, M = {m_value}, K = {CHECK_K}"),
+                     f"the identities are checked with $D = {CHECK_D}$, $M = {m_value}$, $K = {CHECK_K}$"),
         params={"M": m_given},
         indexed={"x": 1, "w": 2, "b": 1, "v": 2, "c": 1, "a": 1, "y": 1, r"\tilde{y}": 1},
         sizes=sizes,

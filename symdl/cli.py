@@ -17,19 +17,44 @@ from symdl.params import parse_assignments
 
 
 def cmd_list(args) -> int:
-    """Name every built-in derivation with a one-line summary."""
+    """Name every built-in derivation with a one-line summary (with --params, its parameters too)."""
     modules = registry.modules()
     width = max(map(len, modules), default=0)
     for name, module in modules.items():
         print(f"{name:<{width}}  {module.SUMMARY}")
+        if args.params:
+            print(_parameter_lines(name, indent=" " * (width + 2)))
     return 0
 
 
+def _parameter_lines(name: str, indent: str = "  ") -> str:
+    rows = [(f"{key}={default}", text) for key, default, text in registry.parameters(name)]
+    if not rows:
+        return f"{indent}(no parameters)"
+    width = min(max(len(left) for left, _ in rows), 40)
+    return "\n".join(f"{indent}{left:<{width}}  {text}".rstrip() for left, text in rows)
+
+
+def _derivation_help(name: str) -> str:
+    module = registry.get(name)
+    return (f"usage: symdl derive {name} [--format latex|text|json] [--param NAME=VALUE ...]\n\n"
+            f"{module.SUMMARY}\n\nparameters (--param NAME=VALUE; shown with its default):\n"
+            f"{_parameter_lines(name)}\n")
+
+
 def cmd_derive(args) -> int:
-    """Print the steps of a derivation, each with the rule that justifies it."""
+    """Print the steps of a derivation, each with the rule that justifies it.
+
+    symdl derive NAME --help lists the derivation's parameters with their defaults.
+    """
     from symdl.latex import derivation_to_latex
     from symdl.render import derivation_to_json, derivation_to_text
 
+    if args.help:
+        sys.stdout.write(_derivation_help(args.name) if args.name else args.parser.format_help())
+        return 0
+    if not args.name:
+        raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them)")
     derivation = registry.build(args.name, **parse_assignments(args.param))
     writer = {"latex": derivation_to_latex, "text": derivation_to_text, "json": derivation_to_json}[args.format]
     text = writer(derivation)
@@ -164,9 +189,10 @@ def cmd_export(args) -> int:
     command = ["symdl", "export", *args.sources] + (["--format", fmt] if fmt else [])
     command += ["--fragment"] * args.fragment + ["--allow-unverified"] * args.allow_unverified
     command += [f"--param={p}" for p in args.param or []]
+    command += [f"--certificate={args.certificate}"] if args.certificate != "full" else []
     written = export(args.sources, args.format, args.output, fragment=args.fragment,
                      allow_unverified=args.allow_unverified, params=parse_assignments(args.param) or None,
-                     command=shlex.join(command))
+                     command=shlex.join(command), certificate=args.certificate)
     extra = f" and {len(written) - 1} figure file(s)" if len(written) > 1 else ""
     print(f"wrote {written[0]}{extra}")
     return 0
@@ -189,10 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=function)
         return sub
 
-    command("list", cmd_list)
+    listing = command("list", cmd_list)
+    listing.add_argument("--params", action="store_true", help="also list each derivation's parameters and defaults")
 
-    derive = command("derive", cmd_derive)
-    derive.add_argument("name", help="a derivation name from `symdl list`")
+    derive = command("derive", cmd_derive, add_help=False)
+    derive.set_defaults(parser=derive)
+    derive.add_argument("-h", "--help", action="store_true",
+                        help="show this help; with NAME, the derivation's parameters and their defaults")
+    derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
 
@@ -234,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--allow-unverified", action="store_true",
                         help="export a derivation whose checks fail, marked as unverified")
     export.add_argument("--param", action="append", metavar="K=V", help="a parameter of the named derivations (repeatable)")
+    export.add_argument("--certificate", choices=["full", "short", "none"], default="full",
+                        help="the verification certificate: full (a sentence and one table of the checks by method; "
+                             "the default), short (the sentence) or none")
     return parser
 
 

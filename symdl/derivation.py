@@ -50,6 +50,15 @@ class Derivation:
     index_ranges: Mapping[sp.Symbol, Any] = field(default_factory=dict)
     result_checks: Mapping[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"<Derivation {self.name}: {len(self.steps)} steps, {len(self.results)} results; "
+                f"{self.title}>")
+
+    def _repr_html_(self) -> str:
+        from symdl.export.html import derivation_html
+
+        return derivation_html(self)
+
     def _repr_latex_(self) -> str:
         from symdl.latex import derivation_to_latex
 

@@ -10,9 +10,9 @@ r"""Figures of the derivations: PNG and SVG through matplotlib, and TikZ for the
   each edge written on it;
 - ``tanh-sigmoid``: :math:`\tanh(a)` and :math:`2\sigma(2a)-1` overlaid, with :math:`\sigma(a)`.
 
-matplotlib is optional (the ``plots`` extra) and imported lazily, without pyplot and without
-touching the global backend; without it a figure still comes back, with ``png`` and ``svg`` None
-and its TikZ. Output is deterministic: fixed sizes, no dates in the SVG, a fixed SVG hash salt.
+matplotlib is a dependency (a document tool that silently drops its figures is worse than a larger
+install); it is imported lazily, without pyplot and without touching the global backend, and when it
+cannot be imported the figure raises :class:`FigureError` instead of vanishing. Output is deterministic: fixed sizes, no dates in the SVG, a fixed SVG hash salt.
 TikZ snippets use core TikZ only (no ``\usetikzlibrary``), ASCII, and the course notation of
 :func:`symdl.latex.to_latex`; a document needs ``tikz``, ``amsmath`` and ``amssymb``.
 """
@@ -28,6 +28,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from symdl.errors import SymdlError
 from symdl.latex import to_latex
 
 TIKZ_PACKAGES = ("tikz", "amsmath", "amssymb")  # what a document needs for every ``tikz`` snippet here
@@ -37,9 +38,9 @@ TIKZ_LIBRARIES: tuple[str, ...] = ()  # none: core TikZ only
 @dataclass(frozen=True)
 class Figure:
     name: str  # file stem, e.g. "hessian-quadratic-contours"
-    caption: str  # plain text (ASCII)
-    png: bytes | None  # PNG image (None when matplotlib is missing)
-    svg: str | None  # SVG text (None when matplotlib is missing)
+    caption: str  # prose with $…$ math (the course LaTeX), rendered by each writer in its own format
+    png: bytes  # PNG image
+    svg: str  # SVG text
     tikz: str | None  # a complete tikzpicture for the .tex export, when the figure has one
 
 
@@ -55,10 +56,8 @@ def figures_for(derivation) -> list[Figure]:
     return found
 
 
-def have_matplotlib() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("matplotlib") is not None
+class FigureError(SymdlError):
+    """A figure that cannot be drawn (matplotlib missing from a broken install)."""
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -73,14 +72,15 @@ _RC = {
 PNG_DPI = 150
 
 
-def _render(draw, size: tuple[float, float]) -> tuple[bytes | None, str | None]:
+def _render(draw, size: tuple[float, float]) -> tuple[bytes, str]:
     """PNG bytes and SVG text of a figure of ``size`` inches drawn by ``draw(figure)``."""
     try:
         import matplotlib  # noqa: F401 - rc_context below
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure as MplFigure
-    except ImportError:
-        return None, None
+    except ImportError as exc:
+        raise FigureError(f"cannot draw the figures: matplotlib, which symdl needs, cannot be imported ({exc}); "
+                          "reinstall symdl or run pip install matplotlib") from None
     with matplotlib.rc_context(_RC):
         fig = MplFigure(figsize=size, dpi=100)
         FigureCanvasAgg(fig)
@@ -143,21 +143,27 @@ def _hessian_of(derivation):
     return (derivation.params or {}).get("H", DEFAULT_H)
 
 
-def _matrix_text(H) -> str:
-    return "[" + ", ".join("[" + ", ".join(str(e) for e in row) + "]" for row in H) + "]"
+def _matrix_tex(H) -> str:
+    rows = r" \\ ".join(" & ".join(to_latex(sp.Rational(str(e))) for e in row) for row in H)
+    return r"\left[\begin{smallmatrix}" + rows + r"\end{smallmatrix}\right]"
+
+
+def _fraction_tex(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else rf"\tfrac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def hessian_figure(derivation) -> Figure:
     H = _hessian_of(derivation)
     axes = hessian_axes(H)
     (l1, u1, r1), (l2, u2, r2) = axes
-    levels = ", ".join(str(c) for c in CONTOUR_LEVELS)
+    levels = ", ".join(_fraction_tex(c) for c in CONTOUR_LEVELS)
     caption = (
-        f"Contours E(w) - E(w*) = c of the quadratic model of the error near its minimum w*, for "
-        f"H = {_matrix_text(H)} and c = {levels}. The axes of the ellipses lie along the eigenvectors u_1, u_2 "
-        f"of H (lambda_1 = {l1:.3f}, lambda_2 = {l2:.3f}); on the contour c = {MARKED_LEVEL} (thick) the "
-        f"half-lengths are 1/sqrt(lambda_1) = {r1:.3f} along u_1 and 1/sqrt(lambda_2) = {r2:.3f} along u_2: "
-        f"the steep direction has the short axis."
+        rf"Contours $E(w) - E(w^{{*}}) = c$ of the quadratic model of the error near its minimum $w^{{*}}$, for "
+        rf"$H = {_matrix_tex(H)}$ and $c = {levels}$. The axes of the ellipses lie along the eigenvectors "
+        rf"$u_{{1}}, u_{{2}}$ of $H$ ($\lambda_{{1}} \approx {l1:.3f}$, $\lambda_{{2}} \approx {l2:.3f}$); on the "
+        rf"contour $c = {_fraction_tex(MARKED_LEVEL)}$ (thick) the half-lengths are "
+        rf"$\lambda_{{1}}^{{-1/2}} \approx {r1:.3f}$ along $u_{{1}}$ and $\lambda_{{2}}^{{-1/2}} \approx {r2:.3f}$ "
+        rf"along $u_{{2}}$: the steep direction has the short axis."
     )
     png, svg = _render(lambda fig: _draw_hessian(fig, H, axes), (5.0, 5.0))
     return Figure("hessian-quadratic-contours", caption, png, svg, _hessian_tikz(H, axes))
@@ -253,9 +259,9 @@ def _away(direction) -> str:
 # --- tanh and the sigmoid -----------------------------------------------------------------------
 def tanh_figure(derivation) -> Figure:
     caption = (
-        "tanh(a) (solid) and 2 sigma(2a) - 1 (dashed, drawn over it): the curves coincide, "
-        "since tanh(a) = 2 sigma(2a) - 1. The logistic sigmoid sigma(a) (dotted) is tanh shifted "
-        "and scaled: sigma(a) = (1 + tanh(a/2)) / 2."
+        r"$\tanh(a)$ (solid) and $2\sigma(2a) - 1$ (dashed, drawn over it): the curves coincide, "
+        r"since $\tanh(a) = 2\sigma(2a) - 1$. The logistic sigmoid $\sigma(a)$ (dotted) is tanh shifted "
+        r"and scaled: $\sigma(a) = \frac{1}{2}\left(1 + \tanh\frac{a}{2}\right)$."
     )
     png, svg = _render(_draw_tanh, (5.5, 3.4))
     return Figure("tanh-sigmoid-curves", caption, png, svg, _tanh_tikz())
@@ -518,9 +524,9 @@ def graph_figure(derivation, graph: ComputationGraph | None = None) -> Figure:
     graph = graph or computation_graph(derivation)
     end = "the loss" if graph.node(graph.loss).kind == "loss" else "the output"
     caption = (
-        f"The computation graph of {derivation.name}, read from the derivation's steps. Arrows run forward, "
-        f"from the inputs (grey) up to {end} {_plain(graph.loss)}; each node shows the value computed there, "
-        "and each edge, in red, the adjoint that back-propagation passes back along it."
+        f"The computation graph, read from the derivation's steps. Arrows run forward, from the inputs (grey) "
+        f"up to {end} ${graph.loss}$; each node shows the value computed there, and each edge, in red, the "
+        "adjoint that back-propagation passes back along it."
     )
     if any(e.kind == "skip" for e in graph.edges):
         caption += " The skip connection passes the upstream adjoint back unchanged."
@@ -528,12 +534,6 @@ def graph_figure(derivation, graph: ComputationGraph | None = None) -> Figure:
         caption += " A value used twice sums what its edges pass back (written below it)."
     png, svg = _render_graph(graph)
     return Figure(f"{derivation.name}-graph", caption, png, svg, graph_tikz(graph))
-
-
-def _plain(text: str) -> str:
-    """ASCII without TeX's special characters, for a caption."""
-    text = text.encode("ascii", "replace").decode("ascii")
-    return re.sub(r"[\\{}^$~%&#]", "", text)
 
 
 def _side_nodes(graph: ComputationGraph) -> list[tuple[str, str, int]]:
@@ -730,5 +730,5 @@ _SPECIAL = {"hessian-quadratic": hessian_figure, "tanh-sigmoid": tanh_figure}
 __all__ = [
     "Figure", "figures_for", "hessian_axes", "hessian_ellipse", "computation_graph", "ComputationGraph",
     "GraphNode", "GraphEdge", "graph_tikz", "graph_figure", "hessian_figure", "tanh_figure", "mathtext",
-    "have_matplotlib", "TIKZ_PACKAGES", "TIKZ_LIBRARIES",
+    "FigureError", "TIKZ_PACKAGES", "TIKZ_LIBRARIES",
 ]

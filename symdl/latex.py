@@ -10,7 +10,8 @@ class DLLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the conventions of deep-learning courses."""
 
     def __init__(self, settings=None):
-        super().__init__({"mat_delim": "", "mat_str": "bmatrix", **(settings or {})})
+        # ln for the natural logarithm everywhere: a document never mixes log and ln
+        super().__init__({"mat_delim": "", "mat_str": "bmatrix", "ln_notation": True, **(settings or {})})
 
     def _print_Transpose(self, expr):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
@@ -83,22 +84,26 @@ def step_to_latex(step) -> str:
     return rf"{to_latex(step.lhs)} &{step.relation} {to_latex(step.rhs)} && \text{{{rule}}}"
 
 
-def result_to_latex(target: str, expr) -> str:
-    return rf"\boxed{{{target} = {to_latex(expr)}}}"
+def result_sides(expr) -> tuple[str, str]:
+    """The relation and right side a result is boxed with: a number as the numeric-display policy shows it
+    (:func:`symdl.worked.shown_number`: ``\\approx -1.26491``), anything else ``=`` and its LaTeX."""
+    from symdl.worked import shown_number
+
+    return shown_number(expr) or ("=", to_latex(expr))
 
 
 def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
     """The steps and boxed results of a derivation.
 
     With ``standalone_math`` the output is a single ``aligned`` block, for places that want
-    math only (Jupyter's ``_repr_latex_``); otherwise it is a document body with text.
+    math only (Jupyter's ``_repr_latex_``): each rule on a row of its own above its step, long rows
+    broken, so that it fits a notebook; otherwise it is a document body with text.
     """
-    rows = [step_to_latex(s) for s in derivation.steps]
-    results = [rf"{target} &= {_grouped(to_latex(expr))}" for target, expr in derivation.results.items()]
+    sides = {target: result_sides(expr) for target, expr in derivation.results.items()}
     if standalone_math:
-        boxed = [rf"\boxed{{{target} = {to_latex(expr)}}}" for target, expr in derivation.results.items()]
-        body = r" \\ ".join(rows + boxed)
-        return r"\begin{aligned}" + body + r"\end{aligned}"
+        return _narrow_math(derivation, sides)
+    rows = [step_to_latex(s) for s in derivation.steps]
+    results = [rf"{target} &{relation} {_grouped(rhs)}" for target, (relation, rhs) in sides.items()]
     lines = [rf"\subsection*{{{derivation.title}}}", "", _latex_text(derivation.statement), ""]
     if derivation.assumptions:
         lines += [r"\begin{itemize}"] + [rf"\item {_latex_text(a)}" for a in derivation.assumptions]
@@ -109,6 +114,51 @@ def derivation_to_latex(derivation, standalone_math: bool = False) -> str:
         lines.append(" \\\\\n".join(rf"\Aboxed{{{r}}}" for r in results))
         lines += [r"\end{align*}"]
     return "\n".join(lines) + "\n"
+
+
+def _narrow_math(derivation, sides) -> str:
+    """The steps and boxed results as one ``aligned`` block no wider than a notebook's screen: the left
+    sides make a column as wide as the widest of them (up to 0.42 of the width), every right side, rule
+    and boxed result is broken to the room left of the screen beside it."""
+    from symdl.export.equations import SCREEN_WIDTH, lay_out
+    from symdl.export.texlayout import text_width, width
+
+    lefts = [to_latex(step.lhs) for step in derivation.steps]
+    column = min(max((width(left) for left in lefts), default=0.0), 0.42 * SCREEN_WIDTH)
+    room = SCREEN_WIDTH - column
+    rows = []
+    for number, (step, left) in enumerate(zip(derivation.steps, lefts), start=1):
+        rows += [rf"&\text{{({number})}}\; " + line for line in _prose_rows(step.rule, room - 40, text_width)]
+        own = width(left)
+        if own <= column:
+            layout = lay_out(left, step.relation, to_latex(step.rhs), room + own)
+            rows += [f"{lhs} &{rhs}" for lhs, rhs in layout.rows]
+        else:  # a left side wider than the column starts at the alignment point, like the rules
+            layout = lay_out(left, step.relation, to_latex(step.rhs), room)
+            rows += [f"&{lhs} {rhs}".rstrip() for lhs, rhs in layout.rows]
+    for target, (relation, rhs) in sides.items():
+        layout = lay_out(target, relation, rhs, room - 10)
+        rows.append(r"&\boxed{" + layout.aligned().replace(r"\begin{aligned}[t]", r"\begin{aligned}") + "}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _prose_rows(text: str, width: float, text_width) -> list[str]:
+    """Prose with ``$…$`` as math-mode rows, broken between words to ``width``: ``\\text{…}`` and math."""
+    from symdl.text import split_math
+
+    words = []
+    for is_math, chunk in split_math(text.replace("&", r"\&")):
+        words += [f"${chunk}$"] if is_math else chunk.split()
+    lines, current = [], ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if current and text_width(candidate) > width:
+            lines.append(current)
+            candidate = word
+        current = candidate
+    lines.append(current)
+    return ["".join(f"{{{chunk}}}" if is_math else rf"\text{{{chunk}}}" for is_math, chunk in split_math(line))
+            for line in lines if line]
 
 
 def _grouped(latex: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,21 @@ def get(name: str) -> ModuleType:
         raise SymdlError(f"unknown derivation {name!r}; known: {known}") from None
 
 
+def parameters(name: str) -> list[tuple[str, str, str]]:
+    """``(name, default as --param writes it, what it is)`` for each parameter of the named derivation."""
+    module = get(name)
+    described = getattr(module, "PARAM_HELP", {})
+    return [(key, _written(value), described.get(key, "")) for key, value in getattr(module, "PARAMS", {}).items()]
+
+
+def _written(value) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
 def build(name: str, **params):
     """Build the named derivation; unknown parameters are refused by name."""
     module = get(name)
@@ -58,4 +74,4 @@ def build(name: str, **params):
     return module.build(**params)
 
 
-__all__ = ["modules", "names", "get", "build", "ParameterError"]
+__all__ = ["modules", "names", "get", "build", "parameters", "ParameterError"]

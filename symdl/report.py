@@ -31,11 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from symdl.errors import SymdlError
+from symdl.export.mathml import STYLES
 
 SUFFIXES = (".html", ".htm", ".md")
 VERDICTS = ("equivalent", "not_equivalent", "error")
 NOT_GRADED = "not graded"
 MAX_SHOWN = 2000  # characters of an answer shown; longer ones are cut (the rest is counted)
+FORMULA_WIDTH = 110.0  # points at 10pt that an answer's cell holds; a longer formula is broken into rows
 RESOLVE_TIMEOUT = 5.0  # seconds to find which result an answer's left side names
 
 
@@ -327,16 +329,25 @@ _ATTRIBUTES = {"display", "mathvariant", "stretchy", "fence", "form", "separator
 _SAFE_VALUE = re.compile(r"^[\w .,:#%+\-]*$")
 
 
-def mathml(latex: str) -> str | None:
-    """Sanitised MathML of ``latex`` (latex2mathml, then a whitelist), or None when it cannot be shown
-    as math: a conversion failure, an element or attribute outside the whitelist, text with markup."""
-    text = _clean(latex)
-    if len(text) >= MAX_SHOWN or not text.strip():
-        return None
-    try:
-        from latex2mathml.converter import convert
+def mathml(latex: str, width: float | None = None) -> str | None:
+    """Sanitised MathML of ``latex``, or None when it cannot be shown as math: a conversion failure, an
+    element or attribute outside the whitelist, text with markup.
 
-        converted = convert(text)
+    The conversion is the HTML export's (:func:`symdl.export.mathml.to_mathml`: the course dialect,
+    fences, primes and signs as Chromium shows them well); with ``width`` (points at 10pt) a longer
+    formula is broken into rows that fit, rather than cut off by its table cell.
+    """
+    from symdl.export.equations import lay_out_formula
+    from symdl.export.mathml import shrunk, table, to_mathml
+
+    text = _clean(latex)
+    if len(text) >= MAX_SHOWN or not text.strip() or (re.search(r"(?<!\\)&", text) and r"\begin" not in text):
+        return None  # the export drops a stray alignment &; a student's text is shown as written
+    try:
+        layout = lay_out_formula(text, width) if width is not None else None
+        converted = table(layout.rows, display=False) if layout and not layout.single else to_mathml(text)
+        if layout and layout.width > width:
+            converted = shrunk(converted, width / layout.width)
         root = ET.fromstring(converted)
     except Exception:  # noqa: BLE001 - whatever the converter does with hostile text, show it as code
         return None
@@ -350,7 +361,9 @@ def mathml(latex: str) -> str | None:
             return False
         attributes = []
         for name, value in sorted(element.attrib.items()):
-            if name not in _ATTRIBUTES or not _SAFE_VALUE.match(value):
+            if name == "style" and value in STYLES:  # the few styles symdl's own MathML writes
+                pass
+            elif name not in _ATTRIBUTES or not _SAFE_VALUE.match(value):
                 return False
             attributes.append(f' {name}="{html.escape(value, quote=True)}"')
         if tag == "math":
@@ -367,8 +380,8 @@ def mathml(latex: str) -> str | None:
     return "".join(out) if emit(root) else None
 
 
-def _html_math(latex: str) -> str:
-    converted = mathml(latex)
+def _html_math(latex: str, width: float | None = None) -> str:
+    converted = mathml(latex, width)
     if converted is not None:
         return converted
     return f'<code class="tex">{html.escape(_clean(latex), quote=True)}</code>'
@@ -408,15 +421,45 @@ def _md_math(latex) -> str:
 
 
 def _counterexample_text(value) -> str:
+    """``at x = 0.5: expected 1, answer 2``; without a point (nothing free to vary), just the values."""
+    from symdl.text import latex_to_text
+
     if not value:
         return ""
     if isinstance(value, dict):
         point = value.get("point") or {}
-        where = ", ".join(f"{k} = {_number(v)}" for k, v in list(point.items())[:4])
+        where = ", ".join(f"{latex_to_text(_clean(k, 200))} = {_number(v)}" for k, v in list(point.items())[:4])
         more = ", ..." if len(point) > 4 else ""
-        return (f"at {where}{more}: expected {_number(value.get('expected'))}, "
-                f"answer {_number(value.get('answer'))}")
-    return str(value)
+        values = f"expected {_number(value.get('expected'))}, answer {_number(value.get('answer'))}"
+        return f"at {where}{more}: {values}" if where else values
+    return _readable(str(value))
+
+
+_TUPLE = re.compile(r"\('((?:[^'\\]|\\.)*)'((?:, [^()']*)*)\)")
+_MATH_TAIL = re.compile(r"^(.*?=\s*)(\S.*\\[A-Za-z].*)$")  # "answer − expected = \left(…\right)"
+
+
+def _readable(text: str) -> str:
+    """A Python tuple in a message as words: ``('Matrices are not aligned', 2, 3)`` → ``Matrices are not
+    aligned (2, 3)``."""
+    return _TUPLE.sub(lambda m: m.group(1) + (f" ({m.group(2)[2:]})" if m.group(2) else ""), text)
+
+
+def feedback_parts(detail) -> tuple[str, str | None]:
+    """A verdict's detail as its words and the formula it ends with (LaTeX), if it ends with one."""
+    text = _readable(_clean(detail))
+    found = _MATH_TAIL.match(text)
+    return (found.group(1), found.group(2)) if found else (text, None)
+
+
+def _feedback_html(detail) -> str:
+    words, formula = feedback_parts(detail)
+    return _h(words) + (_html_math(formula, FORMULA_WIDTH) if formula else "")
+
+
+def _feedback_md(detail) -> str:
+    words, formula = feedback_parts(detail)
+    return _md_text(words) + (_md_math(formula) if formula else "")
 
 
 def _number(value) -> str:
@@ -486,7 +529,8 @@ code.tex { white-space: pre-wrap; word-break: break-all; background: #f6f6f6; pa
 .equivalent { color: #2d7a2d; font-weight: bold; }
 .not_equivalent { color: #b35c00; font-weight: bold; }
 .error { color: #666; font-weight: bold; }
-math { font-size: 1.1em; }
+.undecided { color: #5a4fcf; font-weight: bold; }
+math { font-size: 1.1em; font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }
 figure { margin: 0 0 1em; }
 #answer-table { table-layout: fixed; width: 100%; }
 #answer-table td > div { overflow-x: auto; overflow-y: hidden; padding: 0.2em 0; }
@@ -527,14 +571,15 @@ def render_html(report: Report, chart: bytes | None) -> str:
         count = report.verdicts.get(verdict, 0)
         out.append(f'<tr><th scope="row" class="{_h(verdict)}">{_h(verdict.replace("_", " "))}</th>'
                    f'<td class="n">{count}</td><td class="n">{_share(count, total)}</td></tr>')
+    verdicts = _verdict_order(report.verdicts)  # a verdict symdl has no column for yet gets one too
     out += ["</tbody>", "</table>", '<h2 id="questions">Per question</h2>', '<table id="question-table">',
-            "<thead><tr>" + "".join(f'<th scope="col">{c}</th>' for c in
-                                    ("question", "answers", "equivalent", "not equivalent", "error", "correct",
+            "<thead><tr>" + "".join(f'<th scope="col">{_h(c)}</th>' for c in
+                                    ("question", "answers", *(v.replace("_", " ") for v in verdicts), "correct",
                                      "commonest diagnosis")) + "</tr></thead>", "<tbody>"]
     for question in report.questions.values():
         top = _ranked(question.diagnoses)
         out.append("<tr>" + f"<td>{_question_html(question)}</td>" + f'<td class="n">{question.total}</td>'
-                   + "".join(f'<td class="n">{question.verdicts.get(v, 0)}</td>' for v in VERDICTS)
+                   + "".join(f'<td class="n">{question.verdicts.get(v, 0)}</td>' for v in verdicts)
                    + f'<td class="n">{_share(question.verdicts.get("equivalent", 0), question.total)}</td>'
                    + f"<td>{_h(f'{top[0][0]} ({top[0][1]})') if top else ''}</td></tr>")
     out += ["</tbody>", "</table>", '<h2 id="diagnoses">Most common diagnoses</h2>']
@@ -551,15 +596,15 @@ def render_html(report: Report, chart: bytes | None) -> str:
     else:
         out.append("<p>No wrong answer had a diagnosis.</p>")
     out += ['<h2 id="answers">Feedback per answer</h2>', '<table id="answer-table">',
-            '<colgroup><col style="width: 7%"><col style="width: 13%"><col style="width: 9%">'
-            '<col style="width: 25%"><col style="width: 25%"><col style="width: 21%"></colgroup>',
+            '<colgroup><col style="width: 6%"><col style="width: 14%"><col style="width: 9%">'
+            '<col style="width: 28%"><col style="width: 28%"><col style="width: 15%"></colgroup>',
             "<thead><tr>" + "".join(f'<th scope="col">{c}</th>' for c in
                                     ("id", "question", "verdict", "answer", "expected", "feedback")) + "</tr></thead>",
             "<tbody>"]
     for entry in report.entries:
         question = report.questions[entry.group]
-        expected = "<br>".join(_html_math(line) for line in entry.expected) or "-"
-        feedback = [_h(entry.detail)] if entry.detail else []
+        expected = "<br>".join(_html_math(line, FORMULA_WIDTH) for line in entry.expected) or "-"
+        feedback = [_feedback_html(entry.detail)] if entry.detail else []
         if entry.diagnosis:
             feedback.append(f"<strong>diagnosis:</strong> {_h(entry.diagnosis)}")
         if entry.counterexample:
@@ -567,7 +612,7 @@ def render_html(report: Report, chart: bytes | None) -> str:
                             f"{_h(_counterexample_text(entry.counterexample))}</span>")
         out.append(f"<tr><td><div>{_h(entry.id)}</div></td><td><div>{_question_html(question)}</div></td>"
                    f'<td class="{_h(entry.verdict)}">{_h(entry.verdict.replace("_", " "))}</td>'
-                   f"<td><div>{_html_math(entry.answer) if entry.answer else '-'}</div></td>"
+                   f"<td><div>{_html_math(entry.answer, FORMULA_WIDTH) if entry.answer else '-'}</div></td>"
                    f"<td><div>{expected}</div></td><td>{'<br>'.join(feedback)}</td></tr>")
     out += ["</tbody>", "</table>", "</body>", "</html>", ""]
     return "\n".join(out)
@@ -588,13 +633,15 @@ def render_markdown(report: Report, image: str | None) -> str:
     for verdict in _verdict_order(report.verdicts):
         count = report.verdicts.get(verdict, 0)
         out.append(f"| {_md_text(verdict.replace('_', ' '))} | {count} | {_share(count, total)} |")
+    verdicts = _verdict_order(report.verdicts)
     out += ["", "## Per question", "",
-            "| question | answers | equivalent | not equivalent | error | correct | commonest diagnosis |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+            "| question | answers | " + " | ".join(_md_text(v.replace("_", " ")) for v in verdicts)
+            + " | correct | commonest diagnosis |",
+            "| --- | ---: | " + " | ".join("---:" for _ in verdicts) + " | ---: | --- |"]
     for question in report.questions.values():
         top = _ranked(question.diagnoses)
         cells = [_question_md(question), str(question.total)]
-        cells += [str(question.verdicts.get(v, 0)) for v in VERDICTS]
+        cells += [str(question.verdicts.get(v, 0)) for v in verdicts]
         cells += [_share(question.verdicts.get("equivalent", 0), question.total),
                   _md_text(f"{top[0][0]} ({top[0][1]})") if top else ""]
         out.append("| " + " | ".join(cells) + " |")
@@ -619,7 +666,7 @@ def render_markdown(report: Report, image: str | None) -> str:
             out.append("- expected, one of:")
             out += [f"  - {_md_math(line)}" for line in entry.expected]
         if entry.detail:
-            out.append(f"- feedback: {_md_text(entry.detail)}")
+            out.append(f"- feedback: {_feedback_md(entry.detail)}")
         if entry.diagnosis:
             out.append(f"- diagnosis: {_md_text(entry.diagnosis)}")
         if entry.counterexample:

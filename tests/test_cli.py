@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from symdl.cli import build_parser
+from symdl import registry
+from symdl.cli import build_parser, main
 
 
 def run(*args, cwd):
@@ -22,7 +23,7 @@ def test_list_names_every_derivation(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, probe", [("latex", r"\Aboxed{\frac{\partial L}{\partial W^{(1)}}"),
-                                        ("text", "dL/dW^(1) ="), ("json", '"name": "residual-block"')])
+                                        ("text", "∂L/∂W^(1) ="), ("json", '"name": "residual-block"')])
 def test_derive_formats(tmp_path, fmt, probe):
     out = run("derive", "residual-block", "--format", fmt, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -63,3 +64,23 @@ def test_every_command_is_documented():
         for action in sub._actions:
             if action.dest not in ("help",):
                 assert action.help, f"{name} {action.dest} has no help"
+
+
+def test_derive_name_help_lists_the_parameters(capsys):
+    """Issue 14, item 14: a derivation's parameters could be found only by passing a wrong one."""
+    assert main(["derive", "residual-block", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: symdl derive residual-block")
+    for line in ("  n=3  the size of the input x", "  L=2  the depth of the stack of blocks (0: the block alone)"):
+        assert line in out
+    assert main(["derive", "no-such-derivation", "--help"]) == 2
+    assert "unknown derivation" in capsys.readouterr().err
+
+
+def test_list_params_names_every_parameter_with_its_default(capsys):
+    assert main(["list", "--params"]) == 0
+    out = capsys.readouterr().out
+    for name in registry.names():
+        for key, default, text in registry.parameters(name):
+            assert f"{key}={default}" in out and text, (name, key)
+    assert "input=[96,128,128]" in out and "want=(none)" in out

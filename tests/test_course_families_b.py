@@ -245,7 +245,7 @@ def test_written_rules_read_back(name, params):
             continue  # a general sum, checked at one size (the rule says which)
         general = {x for x in parsed.free_symbols if x.name == "t"} - {x for x in exact.free_symbols}
         if general:  # a rule for every t, checked at the t the rule names
-            size = int(re.search(r"checked at t = (\d+)", step.rule).group(1))
+            size = int(re.search(r"checked at \$?t = (\d+)", step.rule).group(1))
             parsed = parsed.xreplace({x: size for x in general})
         assert {s.name for s in parsed.free_symbols} == {s.name for s in exact.free_symbols}, (step.rule, piece)
         names = {s.name for s in exact.free_symbols}

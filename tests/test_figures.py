@@ -14,12 +14,13 @@ from symdl.figures import (
     Figure,
     computation_graph,
     figures_for,
-    have_matplotlib,
     hessian_axes,
     hessian_ellipse,
     mathtext,
 )
+from symdl.export.mathml import to_mathml
 from symdl.graph import adjoint_name
+from symdl.export.prose import split_math
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WITH_FIGURES = {
@@ -28,7 +29,6 @@ WITH_FIGURES = {
     "sigmoid-chain": {"sigmoid-chain-graph"},
     "tanh-sigmoid": {"tanh-sigmoid-curves"},
 }
-needs_matplotlib = pytest.mark.skipif(not have_matplotlib(), reason="matplotlib (the plots extra) is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -51,15 +51,32 @@ def test_the_named_derivations_have_their_figures(figures):
     for name, expected in WITH_FIGURES.items():
         assert {f.name for f in figures[name]} == expected, name
     assert figures["gaussian-sse"] == []
+    from symdl.text import prose_to_text
+
     for found in figures.values():
         for figure in found:
             assert isinstance(figure, Figure)
-            assert figure.caption and figure.caption.isascii()
-            assert not re.search(r"[\\{}^$~%&#]", figure.caption), figure.caption  # plain text: only _ to escape
+            assert figure.caption and figure.caption.isascii()  # it goes to pdflatex
+            assert "\\" not in prose_to_text(figure.caption), figure.caption  # its math is in $…$
             assert re.fullmatch(r"[a-z0-9-]+", figure.name)
 
 
-@needs_matplotlib
+def test_captions_write_their_math_in_latex(figures):
+    """Issue 14, item 2: captions said "2 sigma(2a) - 1", "lambda_1", "1/sqrt(lambda_1)", "H = [[3, 1], [1, 2]]"."""
+    from symdl.text import prose_to_text
+
+    hessian, = figures["hessian-quadratic"]
+    tanh, = figures["tanh-sigmoid"]
+    for ascii_math in ("sigma", "lambda", "sqrt", "[[", "w*"):
+        assert ascii_math not in hessian.caption.replace("\\lambda", "") + tanh.caption.replace("\\sigma", "")
+    assert r"$2\sigma(2a) - 1$" in tanh.caption and r"$\lambda_{1}^{-1/2} \approx 0.851$" in hessian.caption
+    assert "H = [3, 1; 1, 2]" in prose_to_text(hessian.caption)
+    for figure in (hessian, tanh):
+        for is_math, chunk in split_math(figure.caption):
+            if is_math:
+                to_mathml(chunk)  # converts, or raises
+
+
 def test_every_figure_has_a_png_and_an_svg(figures):
     for found in figures.values():
         for figure in found:
@@ -68,21 +85,29 @@ def test_every_figure_has_a_png_and_an_svg(figures):
             assert "<dc:date>" not in figure.svg  # no timestamp: the same input gives the same file
 
 
-@needs_matplotlib
 def test_figures_are_deterministic(derivations, figures):
     for name in WITH_FIGURES:
         again = figures_for(registry.build(name))
         assert again == figures[name], name  # the same bytes, SVG text and TikZ, twice
 
 
-def test_without_matplotlib_figures_keep_their_tikz(derivations, monkeypatch):
-    for module in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
-        monkeypatch.delitem(sys.modules, module)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
-    for name in WITH_FIGURES:
-        for figure in figures_for(derivations[name]):
-            assert figure.png is None and figure.svg is None
-            assert figure.tikz and figure.tikz.startswith(r"\begin{tikzpicture}")
+def test_matplotlib_is_a_dependency():
+    """Issue 14, item 10: a plain install had no matplotlib, and exports dropped every figure silently."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    assert any(dep.startswith("matplotlib") for dep in project["dependencies"])
+
+
+def test_without_matplotlib_an_export_fails_loudly(tmp_path):
+    """A broken install without matplotlib: exit 2, one line naming matplotlib, nothing written."""
+    blocked = ("import sys; sys.modules['matplotlib'] = None; from symdl.cli import main; "
+               "sys.exit(main(['export', 'tanh-sigmoid', '-o', 'out.html']))")
+    run = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and "matplotlib" in run.stderr and "Traceback" not in run.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- the Hessian ---------------------------------------------------------------------------------
@@ -108,9 +133,11 @@ def test_hessian_half_lengths_are_inverse_square_roots_of_the_eigenvalues(H):
 
 
 def test_hessian_figure_uses_the_derivations_h_and_matches_its_results():
+    from symdl.text import prose_to_text
+
     derivation = registry.build("hessian-quadratic", H=[[2, 0], [0, 8]])
     (figure,) = figures_for(derivation)
-    assert "[[2, 0], [0, 8]]" in figure.caption and "0.707" in figure.caption and "0.354" in figure.caption
+    assert "H = [2, 0; 0, 8]" in prose_to_text(figure.caption) and "0.707" in figure.caption and "0.354" in figure.caption
     c = sp.Symbol("c", positive=True)
     for index, (value, vector, half) in enumerate(hessian_axes(derivation.params["H"]), start=1):
         exact = derivation.results[f"r_{{{index}}}"].subs(c, sp.Rational(1, 2))
@@ -163,7 +190,6 @@ def test_graph_follows_the_parameters():
     assert adjoint_name("L", sp.MatrixSymbol("y", 5, 1)) == graph.edge("y", "L").label
 
 
-@needs_matplotlib
 def test_every_label_is_valid_mathtext(derivations):
     from matplotlib.mathtext import MathTextParser
 

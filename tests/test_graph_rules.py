@@ -78,7 +78,7 @@ def test_a_wrong_rule_fails_and_names_step_seed_and_point():
              for s in steps]
     results = verify(Derivation(name="r", title="r", summary="", statement="", steps=tuple(wrong)), seed=7)
     failed = [r for r in results if not r.passed]
-    assert failed and all(r.step == "dL/dW" for r in failed)
+    assert failed and all(r.step == "∂L/∂W" for r in failed)
     assert all("seed 7" in r.detail and "point" in r.detail for r in failed)
 
 

@@ -1,8 +1,11 @@
 """The grading report: statistics that match the verdicts, rendered math, hostile text escaped."""
 
 import base64
+import html
 import json
 import re
+import shutil
+import subprocess
 import sys
 from collections import Counter
 from html.parser import HTMLParser
@@ -16,6 +19,7 @@ from symdl.latex import to_latex
 from symdl.report import check_report_path, collect, diagnosis_category, mathml, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHROMIUM = next((shutil.which(c) for c in ("chromium", "chromium-browser", "google-chrome") if shutil.which(c)), None)
 SCRIPT = "<script>alert(1)</script>"
 W1 = r"\frac{\partial L}{\partial W^{(1)}}"
 BATCH = [
@@ -237,3 +241,93 @@ def test_rewriting_replaces_the_report_atomically(graded, tmp_path):
     write_report(records, results, path)
     assert path.read_bytes() == first  # deterministic, and no temporary file is left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+# --- feedback rendered as math (issue 14, item 8) ------------------------------------------------------------
+FORGOT = {"id": "f1", "derivation": "residual-block",
+          "answer": r"\frac{\partial L}{\partial x} = \left(W^{(1)}\right)^{\top}\frac{\partial L}{\partial h^{(1)}}"}
+ROWS = [
+    {"id": "f1", "verdict": "not_equivalent", "diagnosis": "differs by an additive term",
+     "detail": r"answer − expected = -\left(\mathbb{1}\left[h^{(3)}>0\right] \odot \frac{\partial L}{\partial y}\right)",
+     "counterexample": {"point": {r"W^{(1)}[0,0]": 1.5}, "expected": [1.0], "answer": [2.0]}},
+    {"id": "t1", "verdict": "not_equivalent", "diagnosis": "shape mismatch",
+     "detail": "shape mismatch: ('Matrices are not aligned', 2, 3)"},
+    {"id": "c1", "verdict": "not_equivalent", "diagnosis": "off by a constant factor 2",
+     "detail": "2.0 is not 1.0 (exact value)", "counterexample": {"point": {}, "expected": 1.0, "answer": 2.0}},
+    {"id": "u1", "verdict": "undecided", "detail": "no numeric point could be evaluated"},
+]
+RECORDS = [FORGOT, {"id": "t1", "expected": "W x", "answer": "x W"}, {"id": "c1", "expected": "1", "answer": "2"},
+           {"id": "u1", "expected": "x", "answer": "x"}]
+
+
+@pytest.fixture(scope="module")
+def feedback(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("feedback")
+    write_report(RECORDS, ROWS, folder / "r.html")
+    write_report(RECORDS, ROWS, folder / "r.md")
+    return (folder / "r.html").read_text(encoding="utf-8"), (folder / "r.md").read_text(encoding="utf-8")
+
+
+def _cells(page):
+    parser = Tables()
+    parser.feed(page)
+    return {row[0]: row for row in parser.tables["answer-table"][1:]}
+
+
+def test_feedback_formulas_are_math(feedback):
+    page, md = feedback
+    row = page.split("<td><div>f1</div></td>")[1].split("</tr>")[0]
+    assert r"\left" not in row and r"\odot" not in row and "<math" in row.split("answer − expected =")[1]
+    assert r"answer − expected = $-\left(\mathbb{1}" in md
+
+
+def test_no_python_tuple_and_no_empty_point(feedback):
+    page, md = feedback
+    cells = _cells(page)
+    assert "shape mismatch: Matrices are not aligned (2, 3)" in cells["t1"][-1] and "('" not in page
+    assert "counterexample: expected 1, answer 2" in cells["c1"][-1] and "at :" not in page and "at :" not in md
+    assert "at W^(1)[0, 0] = 1.5" in cells["f1"][-1]
+
+
+def test_any_verdict_gets_its_row_and_column(feedback):
+    page, md = feedback
+    parser = Tables()
+    parser.feed(page)
+    assert ["undecided", "1", "25.0%"] in parser.tables["verdict-table"]
+    assert "undecided" in parser.tables["question-table"][0]
+    assert "| undecided | 1 | 25.0% |" in md and "| correct | commonest diagnosis |" in md
+
+
+def test_long_formulas_are_broken_not_cut_off(feedback):
+    page, _ = feedback
+    expected = page.split("<td><div>f1</div></td>")[1].split("</tr>")[0].split("<td><div>")[3]
+    assert expected.count("<mtr>") >= 3  # the result of residual-block, in rows
+
+
+_OVERFLOW_PROBE = """<script>
+const cut = [];
+for (const cell of document.querySelectorAll('#answer-table td')) {
+  const edge = cell.getBoundingClientRect().right;
+  for (const m of cell.querySelectorAll('math'))
+    if (m.getBoundingClientRect().right > edge + 1) cut.push(cell.parentElement.cells[0].innerText);
+}
+const probe = document.createElement('pre');
+probe.id = 'symdl-probe';
+probe.textContent = JSON.stringify({cut: cut, maths: document.querySelectorAll('math').length});
+document.body.appendChild(probe);
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_no_formula_runs_out_of_its_cell_in_chromium(feedback, graded, tmp_path):
+    records, results = graded
+    write_report(records + RECORDS, results + ROWS, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)  # the probe is a script
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", _OVERFLOW_PROBE + "</body>"), encoding="utf-8")
+    out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,2000",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
+                          probed.as_uri()], capture_output=True, text=True, timeout=180)
+    found = json.loads(html.unescape(re.search(r'<pre id="symdl-probe">(.*?)</pre>', out.stdout, re.S).group(1)))
+    assert found["maths"] > 20 and found["cut"] == []

@@ -133,7 +133,7 @@ def test_tanh_sigmoid_difference_is_zero_symbolically_and_only_for_the_right_map
 
 def test_tanh_sigmoid_sizes_are_parameters():
     d = registry.build("tanh-sigmoid", D=1, M=2, K=3)
-    assert "K = 3 outputs" in d.statement
+    assert "$K = 3$ outputs" in d.statement
     assert _passes(verify(d))
     with pytest.raises(ParameterError):
         registry.build("tanh-sigmoid", M=0)
@@ -158,7 +158,7 @@ def test_gaussian_sse_near_misses(built):
     assert _fails(_result_check(d, m.NLL_y, nll.subs(sp.log(sigma**2), sp.log(sigma))))  # log sigma for log sigma^2
     assert _fails(_result_check(d, m.NLL_Y, error / 2 + N * sp.log(sp.Determinant(m.Sigma))
                                 + N * D / 2 * sp.log(2 * sp.pi)))  # N, not N/2, times log|Sigma|
-    assert _fails(_step_check(d, "free of w", N * sp.log(sp.Determinant(m.Sigma)) + N * D / 2 * sp.log(2 * sp.pi)))
+    assert _fails(_step_check(d, "free of $w$", N * sp.log(sp.Determinant(m.Sigma)) + N * D / 2 * sp.log(2 * sp.pi)))
     for target in (m.SIGMA2_ML, m.SIGMA_ML, "E(w)", m.NLL_y, m.NLL_Y):
         assert _passes(_result_check(d, target, d.results[target])), target
 
@@ -213,7 +213,7 @@ def test_hessian_quadratic_near_misses(built):
     assert _fails(_result_check(d, r"r_{1}", r[r"r_{2}"]))  # the longer axis is along u_1
     assert _fails(_step_check(d, "any $v$ in the eigenbasis",
                               sp.Sum(lam[i] * m.form(m.u_i, None, m.v), (i, 1, m.D))))  # not squared
-    assert _fails(_step_check(d, "on a contour", (m.E_w - m.E_star) / (2 * c)))
+    assert _fails(_step_check(d, "divide by a contour level", (m.E_w - m.E_star) / (2 * c)))
     for target in d.results:
         assert _passes(_result_check(d, target, r[target])), target
 

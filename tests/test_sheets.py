@@ -41,5 +41,5 @@ def test_sheet_compiles_to_a_solution_document(sheet, tmp_path):
     log = (tmp_path / f"{sheet}.log").read_text(errors="replace")
     assert out.returncode == 0, out.stdout[-2000:]
     overfull = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)", log)]
-    assert not [w for w in overfull if w > 20], overfull
+    assert not [w for w in overfull if w > 1.0], overfull  # no visible overrun
     assert (tmp_path / f"{sheet}.pdf").stat().st_size > 10_000

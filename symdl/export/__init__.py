@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symdl.export.atomic import OutputError, check_target, companion_dir, write_export
+from symdl.export.certificate import CERTIFICATE_MODES
 from symdl.export.document import Document, Entry, ExportError, build_document
 from symdl.verify import DEFAULT_SEED
 
@@ -34,13 +35,16 @@ def format_for(path) -> str | None:
 
 
 def export(sources, fmt: str | None, output, *, fragment: bool = False, allow_unverified: bool = False,
-           params: dict | None = None, seed: int = DEFAULT_SEED, command: str = "") -> list[Path]:
+           params: dict | None = None, seed: int = DEFAULT_SEED, command: str = "",
+           certificate: str = "full") -> list[Path]:
     r"""Write the derivations named by ``sources`` to ``output`` in format ``fmt``.
 
     ``sources``: derivation names, assignment files (``.toml``), names of built-in assignments,
     or :class:`~symdl.derivation.Derivation` objects. ``fmt``: ``tex``, ``md``, ``ipynb`` or
     ``html`` (None: from the output's suffix). ``params`` go to every derivation named directly.
     ``fragment`` writes the body only (no ``\documentclass``; Markdown/HTML without the page).
+    ``certificate``: ``full`` (the summary and one table of the checks by method), ``short`` (the
+    summary sentence) or ``none``.
     Returns the paths written, the document first. Raises :class:`~symdl.errors.SymdlError`
     subclasses for bad input; nothing is left behind when it fails.
     """
@@ -51,16 +55,19 @@ def export(sources, fmt: str | None, output, *, fragment: bool = False, allow_un
                               f"({', '.join(FORMATS)})")
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    if certificate not in CERTIFICATE_MODES:
+        raise ExportError(f"unknown certificate {certificate!r}; known: {', '.join(CERTIFICATE_MODES)}")
     if fragment and fmt == "ipynb":
         raise ExportError("--fragment applies to tex, md and html; a notebook is always whole")
     output = check_target(output)
     document = build_document(sources, params=params, allow_unverified=allow_unverified, seed=seed,
                               command=command)
-    main, companions = render(document, fmt, output, fragment=fragment)
+    main, companions = render(document, fmt, output, fragment=fragment, certificate=certificate)
     return write_export(output, main, companions)
 
 
-def render(document: Document, fmt: str, output, *, fragment: bool = False) -> tuple[bytes, dict[str, bytes]]:
+def render(document: Document, fmt: str, output, *, fragment: bool = False,
+           certificate: str = "full") -> tuple[bytes, dict[str, bytes]]:
     """The bytes of the document and of its companion files (names relative to ``NAME_files/``)."""
     output = Path(output)
     folder = companion_dir(output).name
@@ -68,20 +75,22 @@ def render(document: Document, fmt: str, output, *, fragment: bool = False) -> t
         from symdl.export import tex
 
         companions, paths = _image_files(document, folder, want_tikz=True)
-        return tex.render(document, fragment=fragment, figure_files=paths).encode("utf-8"), companions
+        return (tex.render(document, fragment=fragment, figure_files=paths, certificate=certificate).encode("utf-8"),
+                companions)
     if fmt == "md":
         from symdl.export import markdown
 
         companions, paths = _image_files(document, folder, want_tikz=False)
-        return markdown.render(document, fragment=fragment, figure_files=paths).encode("utf-8"), companions
+        return (markdown.render(document, fragment=fragment, figure_files=paths, certificate=certificate)
+                .encode("utf-8"), companions)
     if fmt == "ipynb":
         from symdl.export import notebook
 
-        return notebook.render(document).encode("utf-8"), {}
+        return notebook.render(document, certificate=certificate).encode("utf-8"), {}
     if fmt == "html":
         from symdl.export import html
 
-        return html.render(document, fragment=fragment).encode("utf-8"), {}
+        return html.render(document, fragment=fragment, certificate=certificate).encode("utf-8"), {}
     raise ExportError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
 
 

@@ -86,6 +86,47 @@ class Certificate:
                 f"(tolerance {self.tolerance:g}): {verdict}.")
 
 
+    def by_method(self) -> tuple[MethodRow, ...]:
+        """The checks grouped by method, in the order the methods first ran: one row of the table each."""
+        grouped: dict[str, list[CheckRow]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.result.method, []).append(row)
+        out = []
+        for method, rows in grouped.items():
+            counts = sorted({r.result.points for r in rows})
+            points = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+            out.append(MethodRow(method, tuple(sorted({r.number for r in rows})), points,
+                                 max(r.result.max_error for r in rows),
+                                 tuple(sorted({r.number for r in rows if not r.result.passed}))))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    """One method's checks: the equations it confirmed, their points, the largest error."""
+
+    method: str
+    numbers: tuple[int, ...]
+    points: str  # "3", or "3 to 20" when the checks drew different numbers of points
+    max_error: float
+    failed: tuple[int, ...]  # equations where a check of this method failed
+
+
+#: What ``--certificate`` may ask for: the table (full), its one-sentence summary (short), or nothing.
+CERTIFICATE_MODES = ("full", "short", "none")
+
+
+def equation_ranges(numbers, label, dash: str = "–") -> str:
+    """``(1)–(5), (8)``: consecutive equation numbers as ranges, each labelled as the document labels it."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"({label(r[0])})" if len(r) == 1 else f"({label(r[0])}){dash}({label(r[-1])})" for r in runs)
+
+
 def format_error(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "nan"

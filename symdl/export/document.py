@@ -169,9 +169,7 @@ def _entry(index: int, item: _Item, numbered: bool, seed: int, allow_unverified:
 
 
 def _figures(derivation) -> tuple:
-    """The derivation's figures from :mod:`symdl.figures` (none when it or matplotlib is missing)."""
-    try:
-        from symdl.figures import figures_for
-    except ImportError:
-        return ()
+    """The derivation's figures from :mod:`symdl.figures`."""
+    from symdl.figures import figures_for
+
     return tuple(figures_for(derivation))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symdl.export import texlayout as layout
+from symdl.latextree import REL, Tok, write
 
 #: Text width of a default ``article`` (10pt, letter or A4) in points, which fragments also fit.
 TEX_WIDTH = 345.0
@@ -79,3 +80,16 @@ def lay_out(lhs: str, relation: str, rhs: str, width: float) -> Layout:
                  + [2 * _INDENT + relation_width + layout.nodes_width(lines[0])]
                  + [3 * _INDENT + 12 + layout.nodes_width(line) for line in lines[1:]])
     return Layout(tuple(rows), widest)
+
+
+def lay_out_formula(tex: str, width: float) -> Layout:
+    """Any formula broken to ``width``: at its first top-level relation when it has one (``target = …``),
+    else as an expression cut at its top-level operators."""
+    nodes = layout.read(tex)
+    split = next((k for k, n in enumerate(nodes) if isinstance(n, Tok) and n.text in REL and 0 < k < len(nodes) - 1),
+                 None)
+    if split is not None:
+        return lay_out(write(nodes[:split]), nodes[split].text, write(nodes[split + 1:]), width)
+    lines = layout.break_lines(nodes, width, width - _INDENT)
+    rows = [("", layout.line_tex(lines[0], False))] + [("", r"\quad " + layout.line_tex(line, True)) for line in lines[1:]]
+    return Layout(tuple(rows), max(layout.nodes_width(line) for line in lines))

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import base64
 import html as html_lib
+import re
 
-from symdl.export.certificate import format_error
+from symdl.export.certificate import equation_ranges, format_error
 from symdl.export.equations import SCREEN_WIDTH, lay_out
 from symdl.export.mathml import MathMLError, table, to_mathml
 from symdl.export.prose import split_math
+from symdl.latex import result_sides
 
 STYLE = """
 body { font-family: "Latin Modern Roman", "Computer Modern Serif", Georgia, "Times New Roman", serif;
        line-height: 1.5; margin: 0; padding: 0 1em; color: #1a1a1a; background: #fff; }
 .symdl-export { max-width: 52em; margin: 2em auto; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }
 h1 { font-size: 1.7em; } h2 { font-size: 1.35em; margin-top: 2em; border-bottom: 1px solid #ccc; }
 h3 { font-size: 1.1em; }
 .label { font-weight: bold; margin: 1.2em 0 0.3em; }
@@ -46,7 +49,7 @@ code.tex { background: #f4f4f4; padding: 0 0.2em; }
 """
 
 
-def render(document, *, fragment: bool = False) -> str:
+def render(document, *, fragment: bool = False, certificate: str = "full") -> str:
     from symdl import __version__
 
     parts = []
@@ -56,7 +59,7 @@ def render(document, *, fragment: bool = False) -> str:
         if document.author:
             parts.append(f'<p class="author">{html_lib.escape(document.author)}</p>')
     for entry in document.entries:
-        parts.append(entry_html(entry, heading=not titled))
+        parts.append(entry_html(entry, heading=not titled, certificate=certificate))
     content = '<div class="symdl-export">\n' + "\n".join(parts) + "\n</div>\n"
     if fragment:
         return content
@@ -70,7 +73,9 @@ def render(document, *, fragment: bool = False) -> str:
 
 
 def _plain_title(title: str) -> str:
-    return "".join(chunk for _, chunk in split_math(title))
+    from symdl.text import prose_to_text
+
+    return prose_to_text(title)
 
 
 def math(tex: str, display: bool = False) -> str:
@@ -82,8 +87,19 @@ def math(tex: str, display: bool = False) -> str:
 
 
 def prose(text: str) -> str:
-    """Prose with ``$…$`` math as HTML with inline MathML."""
-    return "".join(math(chunk) if is_math else html_lib.escape(chunk, quote=False) for is_math, chunk in split_math(text))
+    """Prose with ``$…$`` math as HTML with inline MathML; punctuation right after a formula stays on its
+    line (a browser would otherwise start the next line with the full stop)."""
+    out = []
+    for is_math, chunk in split_math(text):
+        if is_math:
+            out.append(math(chunk))
+            continue
+        stuck = re.match(r"[.,;:!?)\]]+", chunk)
+        if stuck and out and out[-1].endswith("</math>"):
+            out[-1] = f'<span style="white-space:nowrap">{out[-1]}{html_lib.escape(stuck.group(0))}</span>'
+            chunk = chunk[stuck.end():]
+        out.append(html_lib.escape(chunk, quote=False))
+    return "".join(out)
 
 
 def equation(lhs: str, relation: str, rhs: str, width: float = SCREEN_WIDTH) -> str:
@@ -96,7 +112,7 @@ def equation(lhs: str, relation: str, rhs: str, width: float = SCREEN_WIDTH) -> 
         return math(layout.inline(), display=True)
 
 
-def entry_html(entry, heading: bool = True) -> str:
+def entry_html(entry, heading: bool = True, certificate: str = "full") -> str:
     from symdl.latex import to_latex
 
     d = entry.derivation
@@ -134,12 +150,13 @@ def entry_html(entry, heading: bool = True) -> str:
         for k, (target, expr) in enumerate(d.results.items()):
             number = len(d.steps) + k + 1
             mark = ' <span class="failed">check FAILED</span>' if number in failed else ""
-            eq = equation(target, "=", to_latex(expr), SCREEN_WIDTH - 10)
+            eq = equation(target, *result_sides(expr), SCREEN_WIDTH - 10)
             out.append(f'<div class="step result"><div class="eqrow"><div class="eq"><span class="box">{eq}</span>'
                        f'{mark}</div><span class="num">({entry.result_numbers[target]})</span></div></div>')
     for figure in entry.figures:
         out.append(figure_html(figure, f"figure-{entry.index}-{figure.name}"))
-    out.append(certificate_html(entry))
+    if certificate != "none":
+        out.append(certificate_html(entry, full=certificate == "full"))
     out.append("</section>")
     return "\n".join(out)
 
@@ -147,31 +164,23 @@ def entry_html(entry, heading: bool = True) -> str:
 def figure_html(figure, ident: str) -> str:
     from symdl.export.markdown import alt_text
 
-    if figure.svg:
-        uri = "data:image/svg+xml;base64," + base64.b64encode(figure.svg.encode("utf-8")).decode("ascii")
-    elif figure.png:
-        uri = "data:image/png;base64," + base64.b64encode(figure.png).decode("ascii")
-    else:
-        return f"<!-- figure {html_lib.escape(figure.name)}: no image (install matplotlib) -->"
-    caption = html_lib.escape(figure.caption)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(figure.svg.encode("utf-8")).decode("ascii")
     return (f'<figure id="{html_lib.escape(ident)}"><img src="{uri}" alt="{html_lib.escape(alt_text(figure))}">'
-            f"<figcaption>Figure: {caption}</figcaption></figure>")
+            f"<figcaption>Figure: {prose(figure.caption)}</figcaption></figure>")
 
 
-def certificate_html(entry) -> str:
+def certificate_html(entry, full: bool = True) -> str:
+    """The summary sentence, and with ``full`` one table: a row per method, its equations as ranges."""
     cert = entry.certificate
-    text = html_lib.escape(cert.summary())
-    if cert.methods:
-        text += " Methods: " + html_lib.escape(", ".join(cert.methods)) + "."
-    out = [f'<p class="label">Verification certificate</p>\n<p>{text}</p>']
-    if cert.rows:
-        rows = ["<tr><th>Eq.</th><th>Method</th><th>Points</th><th>Max. rel. error</th><th>Result</th></tr>"]
-        for row in cert.rows:
-            verdict = "ok" if row.result.passed else '<span class="failed">FAILED</span>'
-            rows.append(f'<tr><td class="n">({entry.label(row.number)})</td>'
-                        f"<td>{html_lib.escape(row.result.method)}</td>"
-                        f'<td class="n">{row.result.points}</td>'
-                        f'<td class="n">{format_error(row.result.max_error)}</td><td>{verdict}</td></tr>')
+    out = [f'<p class="label">Verification certificate</p>\n<p>{html_lib.escape(cert.summary())}</p>']
+    if full and cert.rows:
+        rows = ["<tr><th>Method</th><th>Equations</th><th>Points</th><th>Max. error</th><th>Result</th></tr>"]
+        for m in cert.by_method():
+            verdict = "ok" if not m.failed else '<span class="failed">FAILED</span>'
+            rows.append(f"<tr><td>{html_lib.escape(m.method)}</td>"
+                        f"<td>{html_lib.escape(equation_ranges(m.numbers, entry.label))}</td>"
+                        f'<td class="n">{m.points}</td>'
+                        f'<td class="n">{format_error(m.max_error)}</td><td>{verdict}</td></tr>')
         out.append('<table class="certificate">' + "".join(rows) + "</table>")
     return "\n".join(out)
 
@@ -202,5 +211,32 @@ def formulas(document) -> list[tuple[str, bool]]:
             add_prose(step.note or "")
             add_equation(to_latex(step.lhs), step.relation, to_latex(step.rhs))
         for target, expr in d.results.items():
-            add_equation(target, "=", to_latex(expr), SCREEN_WIDTH - 10)
+            add_equation(target, *result_sides(expr), SCREEN_WIDTH - 10)
     return found
+
+
+def derivation_html(derivation) -> str:
+    """One derivation as an HTML fragment: its statement, steps, rules and boxed results, in MathML, with
+    its own style sheet scoped to it (Jupyter's ``_repr_html_``; no checks are run, no figures drawn)."""
+    from symdl.export.certificate import Certificate
+    from symdl.export.document import Entry, Recipe
+
+    count = len(derivation.steps)
+    entry = Entry(index=1, derivation=derivation, heading=None, recipe=Recipe("object"),
+                  certificate=Certificate((), 0, 0.0, ""), figures=(),
+                  step_numbers=tuple(str(n) for n in range(1, count + 1)),
+                  result_numbers={t: str(count + k) for k, t in enumerate(derivation.results, start=1)},
+                  numbered=False)
+    return (f"<style>{_scoped(STYLE)}</style>\n"
+            f'<div class="symdl-export">{entry_html(entry, heading=True, certificate="none")}</div>')
+
+
+def _scoped(style: str) -> str:
+    """The page's style sheet for a fragment inside someone else's page: every rule limited to
+    ``.symdl-export``, the page-wide rules (body, the wrapper itself) left out."""
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", style):
+        kept = [s.strip() for s in selectors.split(",") if s.strip() not in ("body", ".symdl-export")]
+        if kept:
+            rules.append(", ".join(f".symdl-export {s}" for s in kept) + " {" + body + "}")
+    return "\n".join(rules)

@@ -9,12 +9,12 @@ the ``.md``. The notebook writer reuses the pieces here.
 
 from __future__ import annotations
 
-from symdl.export.certificate import format_error
+from symdl.export.certificate import equation_ranges, format_error
 from symdl.export.equations import SCREEN_WIDTH, lay_out
 from symdl.export.prose import md_escape, md_math, md_prose
 
 
-def render(document, *, fragment: bool, figure_files: dict) -> str:
+def render(document, *, fragment: bool, figure_files: dict, certificate: str = "full") -> str:
     from symdl import __version__
 
     parts = []
@@ -25,11 +25,12 @@ def render(document, *, fragment: bool, figure_files: dict) -> str:
             parts.append(f"*{md_escape(document.author)}*")
     titled = not fragment and len(document.entries) == 1 and not document.entries[0].heading
     for entry in document.entries:
-        parts.append(entry_markdown(entry, figure_files, heading=not titled))
+        parts.append(entry_markdown(entry, figure_files, heading=not titled, certificate=certificate))
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
 
 
-def entry_markdown(entry, figure_files: dict | None = None, heading: bool = True, level: int = 2) -> str:
+def entry_markdown(entry, figure_files: dict | None = None, heading: bool = True, level: int = 2,
+                   certificate: str = "full") -> str:
     """Everything about one derivation, as Markdown."""
     parts = [intro(entry, heading, level)]
     parts.append(steps(entry))
@@ -39,7 +40,8 @@ def entry_markdown(entry, figure_files: dict | None = None, heading: bool = True
         path = (figure_files or {}).get((entry.index, k))
         if path:
             parts.append(figure_markdown(figure, path))
-    parts.append(certificate(entry))
+    if certificate != "none":
+        parts.append(certificate_markdown(entry, full=certificate == "full"))
     return "\n\n".join(p.strip("\n") for p in parts if p)
 
 
@@ -99,13 +101,14 @@ def steps(entry) -> str:
 
 
 def results(entry) -> str:
-    from symdl.latex import to_latex
+    from symdl.latex import result_sides
 
     failed = entry.certificate.failed_numbers()
     parts = ["**Results**"]
     for k, (target, expr) in enumerate(entry.derivation.results.items()):
         number = len(entry.derivation.steps) + k + 1
-        equation = lay_out(md_math(target), "=", md_math(to_latex(expr)), SCREEN_WIDTH - 10)
+        relation, rhs = result_sides(expr)
+        equation = lay_out(md_math(target), relation, md_math(rhs), SCREEN_WIDTH - 10)
         mark = " **(check FAILED)**" if number in failed else ""
         boxed = "\\boxed{" + _aligned(equation) + "}"
         parts.append(f"**({entry.result_numbers[target]})**{mark}\n\n{display(boxed)}")
@@ -113,27 +116,27 @@ def results(entry) -> str:
 
 
 def figure_markdown(figure, path: str) -> str:
-    alt = alt_text(figure).replace("[", "(").replace("]", ")")
-    return f"![{alt}]({path.replace(' ', '%20')})\n\n*Figure: {md_escape(figure.caption)}*"
+    alt = md_escape(alt_text(figure).replace("[", "(").replace("]", ")"))
+    return f"![{alt}]({path.replace(' ', '%20')})\n\n*Figure: {md_prose(figure.caption)}*"
 
 
 def alt_text(figure) -> str:
-    """A figure's alternative text: the first sentence of its caption."""
-    caption = " ".join(figure.caption.split())
+    """A figure's alternative text: the first sentence of its caption, as plain text."""
+    from symdl.text import prose_to_text
+
+    caption = " ".join(prose_to_text(figure.caption).split())
     first = caption.split(". ", 1)[0].rstrip(".")
     return first or figure.name
 
 
-def certificate(entry) -> str:
+def certificate_markdown(entry, full: bool = True) -> str:
+    """The summary sentence, and with ``full`` one table: a row per method, its equations as ranges."""
     cert = entry.certificate
     text = f"**Verification certificate.** {md_escape(cert.summary())}"
-    if cert.methods:
-        text += " Methods: " + md_escape(", ".join(cert.methods)) + "."
-    if not cert.rows:
+    if not full or not cert.rows:
         return text
-    rows = ["| Eq. | Method | Points | Max. rel. error | Result |", "|---:|---|---:|---:|---|"]
-    for row in cert.rows:
-        verdict = "ok" if row.result.passed else "**FAILED**"
-        rows.append(f"| ({entry.label(row.number)}) | {md_escape(row.result.method)} | {row.result.points} | "
-                    f"{format_error(row.result.max_error)} | {verdict} |")
+    rows = ["| Method | Equations | Points | Max. error | Result |", "|---|---|---:|---:|---|"]
+    for m in cert.by_method():
+        rows.append(f"| {md_escape(m.method)} | {equation_ranges(m.numbers, entry.label)} | {m.points} | "
+                    f"{format_error(m.max_error)} | {'ok' if not m.failed else '**FAILED**'} |")
     return text + "\n\n" + "\n".join(rows)

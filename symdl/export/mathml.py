@@ -5,12 +5,14 @@ latex2mathml does not know every macro the printer and the derivations use. Befo
 holding ``$…$`` is split into text and math, ``\boxed``/``\Aboxed`` are unwrapped (the HTML draws
 the box), ``\tag`` and alignment ``&`` are dropped, and a few operator names are spelled out.
 After conversion the result is refused if any ``\command`` or ``$`` is left in its text: a
-formula is MathML or an error, never raw LaTeX on the page.
+formula is MathML or an error, never raw LaTeX on the page; then :func:`polish` fixes fences, primes
+and signs in the tree, where Chromium would render latex2mathml's output spaced out.
 """
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 from symdl.errors import SymdlError
@@ -80,6 +82,78 @@ def prepare(tex: str) -> str:
 
 
 _LEFTOVER = re.compile(r">([^<]*(?:\\[A-Za-z]+|\$)[^<]*)<")
+NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+ET.register_namespace("", NAMESPACE)
+_TALL = {f"{{{NAMESPACE}}}{tag}" for tag in ("mfrac", "mtable", "munderover", "munder", "mover", "msqrt", "mroot")}
+_CLOSING = {")", "]", "}", "|", "‖", "⌋", "⌉", "⟩", "!", "′", "″"}
+_SIGNS = {"−", "+", "±", "∓"}
+
+
+def _tag(element) -> str:
+    return element.tag.split("}", 1)[-1]
+
+
+#: Brackets of a matrix drawn as borders of its table: Chromium assembles a tall bracket from glyph
+#: pieces and leaves seams between them (item 7: "matrix brackets look dashed"). The bracket characters
+#: stay, unstretched and transparent: they keep the text (copy, screen readers) and a little room.
+BRACKET_STYLE = ("padding:0.05em 0.12em;border-left:0.06em solid;border-right:0.06em solid;background:"
+                 + ",".join(f"linear-gradient(currentColor,currentColor) {x} {y}/0.25em 0.06em no-repeat"
+                            for x in ("0", "100%") for y in ("0", "100%")))
+HIDDEN_STYLE = "color:transparent"
+CELL_STYLES = {"right": "text-align:right;padding:0.15em 0", "left": "text-align:left;padding:0.15em 0"}
+#: Every style attribute this module writes (a sanitiser may allow exactly these).
+STYLES = frozenset({BRACKET_STYLE, HIDDEN_STYLE, *CELL_STYLES.values()})
+
+
+def _draw_brackets(parent) -> None:
+    children = list(parent)
+    for k in range(len(children) - 2):
+        left, table, right = children[k:k + 3]
+        if (_tag(left), _tag(table), _tag(right)) == ("mo", "mtable", "mo") and (left.text, right.text) == ("[", "]"):
+            table.set("style", BRACKET_STYLE)
+            for bracket in (left, right):
+                bracket.attrib.update({"style": HIDDEN_STYLE, "stretchy": "false", "lspace": "0", "rspace": "0"})
+
+
+def polish(mathml: str) -> str:
+    """latex2mathml's tree, fixed where Chromium would show it badly (issue 14, item 7):
+
+    - ``\\left( … \\right)`` around content no taller than a line: fences that do not stretch
+      (stretched, Chromium sets them apart: ``σ ( a )``);
+    - a prime is an operator after its base, not a superscript (``tanh′``, not a floating ′);
+    - a sign after an operator or an opening fence is a prefix bound to its operand: ``(−1.3)``;
+    - a slash, and an operator name (``\\operatorname{ReLU}``, ``\\max``), are not spaced as operators;
+    - a matrix's brackets are drawn as borders (:data:`BRACKET_STYLE`).
+    """
+    root = ET.fromstring(mathml)
+    for parent in list(root.iter()):
+        _draw_brackets(parent)
+    for parent in list(root.iter()):
+        children = list(parent)
+        for k, child in enumerate(children):
+            if _tag(child) == "msup" and len(child) == 2 and (child[1].text or "") in ("′", "″") \
+                    and _tag(child[1]) in ("mi", "mo"):
+                base, prime = child
+                child.tag, child.attrib = f"{{{NAMESPACE}}}mrow", {}
+                prime.tag, prime.attrib = f"{{{NAMESPACE}}}mo", {"lspace": "0", "rspace": "0"}
+        fences = [c for c in children if _tag(c) == "mo" and c.get("fence") == "true" and c.get("stretchy") == "true"]
+        if fences and not any(d.tag in _TALL for c in children for d in c.iter()):
+            for fence in fences:
+                fence.set("stretchy", "false")
+        for k, child in enumerate(children):
+            if _tag(child) == "mo" and (child.text or "").isalpha() and len(child.text) > 1:
+                child.tag, child.attrib = f"{{{NAMESPACE}}}mi", {}  # ReLU(z), max(0, z): a name, not spaced apart
+            if _tag(child) == "mo" and child.text == "/" and not child.attrib:
+                child.set("lspace", "0")  # a slash is ordinary in TeX: 1/(1 + e^{-a}), not 1 / (…)
+                child.set("rspace", "0")
+            if _tag(child) != "mo" or (child.text or "") not in _SIGNS or k + 1 >= len(children):
+                continue
+            previous = children[k - 1] if k else None
+            if previous is None or (_tag(previous) == "mo" and (previous.text or "") not in _CLOSING
+                                    and previous.get("form") != "postfix"):
+                child.set("form", "prefix")
+                child.set("rspace", "0")
+    return ET.tostring(root, encoding="unicode")
 
 
 @lru_cache(maxsize=4096)
@@ -95,7 +169,7 @@ def to_mathml(tex: str, display: bool = False) -> str:
     leftover = _LEFTOVER.search(out)
     if leftover:
         raise MathMLError(f"cannot convert {tex!r} to MathML: {leftover.group(1).strip()!r} is left as text")
-    return out
+    return polish(out)
 
 
 def inner(math: str) -> str:
@@ -105,6 +179,16 @@ def inner(math: str) -> str:
     return math[start:end]
 
 
+def shrunk(math: str, scale: float) -> str:
+    """A ``<math>`` element's content set at ``scale`` of its size (at least 60%): the last resort for a
+    formula that no line break makes fit, as ``\\resizebox`` is in the LaTeX export."""
+    percent = max(60, min(100, int(scale * 100)))
+    if percent == 100:
+        return math
+    start = math.index(">") + 1
+    return f'{math[:start]}<mstyle mathsize="{percent}%">{inner(math)}</mstyle></math>'
+
+
 def table(rows, display: bool = True) -> str:
     """One ``<math>`` holding a two-column table: each row is ``(left, right)`` LaTeX, aligned at
     the boundary (the relation starts ``right``)."""
@@ -112,10 +196,8 @@ def table(rows, display: bool = True) -> str:
     for left, right in rows:
         l_cell = f'<mstyle displaystyle="true">{inner(to_mathml(left))}</mstyle>' if left.strip() else ""
         r_cell = f'<mstyle displaystyle="true">{inner(to_mathml(right))}</mstyle>' if right.strip() else ""
-        cells.append('<mtr><mtd columnalign="right" style="text-align:right;padding:0.15em 0">'
-                     f"{l_cell}</mtd>"
-                     '<mtd columnalign="left" style="text-align:left;padding:0.15em 0">'
-                     f"{r_cell}</mtd></mtr>")
+        cells.append(f'<mtr><mtd columnalign="right" style="{CELL_STYLES["right"]}">{l_cell}</mtd>'
+                     f'<mtd columnalign="left" style="{CELL_STYLES["left"]}">{r_cell}</mtd></mtr>')
     kind = "block" if display else "inline"
     return (f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{kind}">'
             f'<mtable columnspacing="0" displaystyle="true">{"".join(cells)}</mtable></math>')

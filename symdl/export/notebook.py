@@ -16,7 +16,7 @@ from symdl.export import markdown
 from symdl.export.prose import md_escape, md_prose
 
 
-def render(document) -> str:
+def render(document, certificate: str = "full") -> str:
     import nbformat
     from nbformat import v4
 
@@ -33,7 +33,7 @@ def render(document) -> str:
     cells.append(v4.new_code_cell("import symdl\nfrom symdl import registry\nfrom symdl.verify import verify\n\n"
                                   "print('symdl', symdl.__version__)"))
     for entry in document.entries:
-        cells += _entry_cells(entry, v4)
+        cells += _entry_cells(entry, v4, certificate)
     notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
@@ -85,7 +85,7 @@ def _verify_code(entry) -> str:
     return "\n".join(lines)
 
 
-def _entry_cells(entry, v4) -> list:
+def _entry_cells(entry, v4, certificate: str = "full") -> list:
     cells = [v4.new_markdown_cell(markdown.intro(entry, heading=True, level=2))]
     build = _build_code(entry)
     if build:
@@ -102,7 +102,8 @@ def _entry_cells(entry, v4) -> list:
         cell = v4.new_markdown_cell(markdown.figure_markdown(figure, f"attachment:{name}"))
         cell["attachments"] = {name: {mime: data}}
         cells.append(cell)
-    cells.append(v4.new_markdown_cell(markdown.certificate(entry)))
+    if certificate != "none":
+        cells.append(v4.new_markdown_cell(markdown.certificate_markdown(entry, full=certificate == "full")))
     if build:
         cells.append(v4.new_code_cell(_verify_code(entry)))
     else:

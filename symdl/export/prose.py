@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import re
 
-_DOLLAR = re.compile(r"(?<!\\)\$")
-
-
-def split_math(text: str) -> list[tuple[bool, str]]:
-    """``"a $x$ b"`` → ``[(False, "a "), (True, "x"), (False, " b")]`` (an unclosed ``$`` is text)."""
-    parts = _DOLLAR.split(text)
-    if len(parts) % 2 == 0:  # odd number of dollars: the last one is literal
-        parts = parts[:-2] + [parts[-2] + "$" + parts[-1]]
-    return [(k % 2 == 1, chunk) for k, chunk in enumerate(parts) if chunk]
+from symdl.text import split_math  # noqa: F401 - the writers read prose through here
 
 
 def tex_escape(text: str) -> str:

@@ -15,165 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# ---------------------------------------------------------------------------------------------
-# reading
-
-_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|[^\s]", re.S)
-
-
-@dataclass(frozen=True)
-class Tok:
-    text: str
-
-
-@dataclass(frozen=True)
-class Group:
-    children: tuple
-
-
-@dataclass(frozen=True)
-class LeftRight:
-    open: str  # e.g. "(" or "\{" or "."
-    children: tuple
-    close: str
-
-
-@dataclass(frozen=True)
-class Env:
-    name: str
-    option: str  # e.g. "[t]" or ""
-    children: tuple
-
-
-def tokens(tex: str) -> list[str]:
-    return [t if not t.isspace() else " " for t in _TOKEN.findall(tex)]
-
-
-def read(tex: str) -> tuple:
-    """The node tree of a math-mode string (spaces dropped)."""
-    toks = [t for t in tokens(tex) if t != " "]
-    nodes, position = _read_list(toks, 0, None)
-    return tuple(nodes)
-
-
-def _read_list(toks, i, stop):
-    out = []
-    while i < len(toks):
-        t = toks[i]
-        if stop == r"\right" and t == r"\right":
-            return out, i
-        if stop is not None and t == stop:
-            return out, i + 1
-        if t == "{":
-            children, i = _read_list(toks, i + 1, "}")
-            out.append(Group(tuple(children)))
-        elif t == r"\left":
-            delim = toks[i + 1] if i + 1 < len(toks) else "."
-            children, i = _read_list(toks, i + 2, r"\right")
-            close = toks[i + 1] if i + 1 < len(toks) else "."
-            out.append(LeftRight(delim, tuple(children), close))
-            i += 2
-        elif t == r"\begin":
-            name, i = _braced_word(toks, i + 1)
-            option = ""
-            if i < len(toks) and toks[i] == "[":
-                j = toks.index("]", i)
-                option = "".join(toks[i:j + 1])
-                i = j + 1
-            children, i = _read_env(toks, i, name)
-            out.append(Env(name, option, tuple(children)))
-        elif t == "}" or t == r"\right":
-            i += 1  # unbalanced: ignore
-        else:
-            out.append(Tok(t))
-            i += 1
-    return out, i
-
-
-def _braced_word(toks, i):
-    if i < len(toks) and toks[i] == "{":
-        j = toks.index("}", i)
-        return "".join(toks[i + 1:j]), j + 1
-    return "", i
-
-
-def _read_env(toks, i, name):
-    out = []
-    while i < len(toks):
-        if toks[i] == r"\end":
-            word, j = _braced_word(toks, i + 1)
-            if word == name:
-                return out, j
-        inner, i = _read_one(toks, i)
-        out.extend(inner)
-    return out, i
-
-
-def _read_one(toks, i):
-    """One node at ``i`` (used inside environments, whose end is a two-token marker)."""
-    t = toks[i]
-    if t in ("{", r"\left", r"\begin"):
-        # read a single structured node by reading a list that stops right after it
-        sub, j = _read_list_one(toks, i)
-        return sub, j
-    return [Tok(t)], i + 1
-
-
-def _read_list_one(toks, i):
-    t = toks[i]
-    if t == "{":
-        children, j = _read_list(toks, i + 1, "}")
-        return [Group(tuple(children))], j
-    if t == r"\left":
-        delim = toks[i + 1] if i + 1 < len(toks) else "."
-        children, j = _read_list(toks, i + 2, r"\right")
-        close = toks[j + 1] if j + 1 < len(toks) else "."
-        return [LeftRight(delim, tuple(children), close)], j + 2
-    name, j = _braced_word(toks, i + 1)
-    option = ""
-    if j < len(toks) and toks[j] == "[":
-        k = toks.index("]", j)
-        option = "".join(toks[j:k + 1])
-        j = k + 1
-    children, j = _read_env(toks, j, name)
-    return [Env(name, option, tuple(children))], j
-
-
-def write(nodes) -> str:
-    """LaTeX of a node list (inverse of :func:`read`, up to spacing)."""
-    out: list[str] = []
-    for node in nodes:
-        _write(node, out)
-    return "".join(out).strip()
-
-
-def _emit(out, text):
-    if out and re.match(r"\\[A-Za-z]+\*?$", out[-1]) and re.match(r"[A-Za-z]", text):
-        out.append(" ")
-    out.append(text)
-
-
-def _write(node, out):
-    if isinstance(node, Tok):
-        _emit(out, node.text)
-    elif isinstance(node, Group):
-        _emit(out, "{")
-        for child in node.children:
-            _write(child, out)
-        _emit(out, "}")
-    elif isinstance(node, LeftRight):
-        _emit(out, r"\left")
-        _emit(out, node.open)
-        for child in node.children:
-            _write(child, out)
-        _emit(out, r"\right")
-        _emit(out, node.close)
-    elif isinstance(node, Env):
-        _emit(out, r"\begin{" + node.name + "}" + node.option)
-        for child in node.children:
-            _write(child, out)
-        _emit(out, r"\end{" + node.name + "}")
-
+from symdl.latextree import (  # noqa: F401 - the reader is re-exported for the equation layout
+    ACCENTS as _ACCENTS, BIN as _BIN, CLOSE as _CLOSE, IGNORE as _IGNORE, LIMIT_OPS as _LIMIT_OPS,
+    NAMED_OPS as _NAMED_OPS, OPEN as _OPEN, PUNCT as _PUNCT, REL as _REL, TEXT_CMDS as _TEXT_CMDS, Env, Group,
+    LeftRight, Tok, read, write,
+)
 
 # ---------------------------------------------------------------------------------------------
 # widths (points at 10pt; Computer Modern)
@@ -211,40 +57,17 @@ _GREEK = {
     "cdotp": 2.78, "ast": 5.0, "lvert": 2.78, "rvert": 2.78, "|": 5.0, "Vert": 5.0, "vert": 2.78,
     "varnothing": 5.0, "flat": 3.89, "natural": 3.89, "sharp": 3.89, "bot": 7.78,
 }
-_BIN = {"+", "-", "*", r"\odot", r"\cdot", r"\times", r"\pm", r"\mp", r"\circ", r"\ast", r"\otimes",
-        r"\oplus", r"\div", r"\setminus", r"\wedge", r"\vee", r"\cap", r"\cup", r"\bullet", r"\star",
-        r"\diamond", r"\land", r"\lor", r"\ominus", r"\oslash"}
-_REL = {"=", "<", ">", ":", r"\approx", r"\leq", r"\geq", r"\le", r"\ge", r"\neq", r"\ne", r"\sim",
-        r"\simeq", r"\in", r"\notin", r"\mid", r"\propto", r"\equiv", r"\to", r"\mapsto", r"\coloneqq",
-        r"\subset", r"\subseteq", r"\supset", r"\rightarrow", r"\leftarrow", r"\Rightarrow", r"\Leftarrow",
-        r"\iff", r"\implies", r"\Leftrightarrow", r"\ll", r"\gg", r"\perp", r"\parallel", r"\cong",
-        r"\leftrightarrow", r"\longrightarrow", r"\succ", r"\prec", r"\vdash", r"\models", r"\triangleq",
-        r"\doteq", r"\geqslant", r"\leqslant", r"\nabla_rel"}
 _WIDE_REL = {r"\implies": 19.0, r"\iff": 19.0, r"\longrightarrow": 16.0, r"\mapsto": 10.0, r"\coloneqq": 11.0}
-_OPEN = {"(", "[", r"\{", r"\langle", r"\lbrack", r"\lfloor", r"\lceil", r"\lvert", r"\lVert"}
-_CLOSE = {")", "]", r"\}", r"\rangle", r"\rbrack", r"\rfloor", r"\rceil", r"\rvert", r"\rVert", "!"}
-_PUNCT = {",", ";", r"\colon"}
 _BIG_OPS = {r"\sum": (10.56, 14.44), r"\prod": (9.44, 12.78), r"\int": (5.56, 8.33), r"\coprod": (9.44, 12.78),
             r"\bigcup": (8.33, 11.1), r"\bigcap": (8.33, 11.1), r"\bigoplus": (10.0, 13.3),
             r"\bigotimes": (10.0, 13.3), r"\oint": (5.56, 8.33)}
-_NAMED_OPS = {r"\log", r"\ln", r"\exp", r"\sin", r"\cos", r"\tan", r"\tanh", r"\sinh", r"\cosh", r"\det",
-              r"\max", r"\min", r"\arg", r"\lim", r"\sup", r"\inf", r"\dim", r"\ker", r"\Pr", r"\deg",
-              r"\arcsin", r"\arccos", r"\arctan", r"\cot", r"\sec", r"\csc", r"\gcd", r"\liminf", r"\limsup",
-              r"\hom", r"\lg", r"\coth", r"\argmax", r"\argmin"}
-_LIMIT_OPS = {r"\max", r"\min", r"\lim", r"\sup", r"\inf", r"\det", r"\Pr", r"\gcd", r"\liminf", r"\limsup"}
 _SPACES = {r"\,": 1.67, r"\:": 2.22, r"\>": 2.22, r"\;": 2.78, r"\!": -1.67, r"\quad": 10.0, r"\qquad": 20.0,
            r"\ ": 3.33, "~": 3.33, r"\enspace": 5.0, r"\thinspace": 1.67, r"\medspace": 2.22,
            r"\thickspace": 2.78, r"\negthinspace": -1.67}
-_IGNORE = {r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle", r"\limits", r"\nolimits",
-           r"\nonumber", r"\notag", r"\mathstrut", r"\strut", r"\relax", r"\allowbreak", r"\middle"}
 _BIGS = {r"\big": 1.0, r"\Big": 1.2, r"\bigg": 1.45, r"\Bigg": 1.7}
 _FONT_ONE = {r"\mathbf": 1.12, r"\boldsymbol": 1.1, r"\bm": 1.1, r"\mathit": 1.0, r"\mathsf": 1.0,
              r"\mathtt": 1.05, r"\mathcal": 1.1, r"\mathscr": 1.2, r"\mathfrak": 1.0, r"\mathbb": 1.0,
              r"\mathnormal": 1.0, r"\pmb": 1.1}
-_ACCENTS = {r"\hat", r"\tilde", r"\bar", r"\vec", r"\dot", r"\ddot", r"\check", r"\breve", r"\acute",
-            r"\grave", r"\widehat", r"\widetilde", r"\overline", r"\underline", r"\mathring", r"\overrightarrow"}
-_TEXT_CMDS = {r"\text", r"\textrm", r"\textit", r"\textbf", r"\mathrm", r"\mbox", r"\textnormal", r"\textsf",
-              r"\texttt", r"\operatorname", r"\operatorname*", r"\mathop", r"\hbox"}
 
 _SCALE = {"D": 1.0, "T": 1.0, "S": 0.8, "SS": 0.66}  # cm7/cm5 are relatively wider than 0.7/0.5
 _SMALLER = {"D": "S", "T": "S", "S": "SS", "SS": "SS"}

@@ -231,8 +231,6 @@ def describe_point(where: dict) -> dict:
             named[key[1]] = float(value)
         elif key[0] == "e":
             named[f"{key[1]}[{key[2]},{key[3]}]"] = float(value)
-        elif key[0] == "i":
-            named[f"{key[1]}[{','.join(map(str, key[2]))}]"] = float(value)
         if len(named) >= 24:
             break
     return named

@@ -175,7 +175,7 @@ class Evaluator:
             values = dict(zip(function.variables, map(self.number, map(Fraction, indices))))
             return self.defined((base, indices), function.expr, values)
         name = base.label.name
-        key = ("i", name, indices)
+        key = ("s", entry_name(name, indices))  # x_i at i = 2 is the same number as a written x_{2}
         if key in self.overrides:
             return self.overrides[key]
         label = base.label
@@ -184,7 +184,7 @@ class Evaluator:
             kind = "positive"
         if getattr(label, "is_integer", None):
             kind = "positive integer" if kind == "positive" else "integer"
-        return self.number(self.point.indexed(name, indices, kind))
+        return self.number(self.point.named(key[1], kind))
 
     def _matrix_symbol(self, symbol):
         if symbol in self.definitions:
@@ -256,10 +256,16 @@ class Evaluator:
             return [(("e", name, i, j), self._matrix_symbol(wrt.parent).rows[i][j])], (1, 1)
         if isinstance(wrt, sp.Indexed):
             indices = tuple(self._integer(i) for i in wrt.indices)
-            return [(("i", wrt.base.label.name, indices), self.value(wrt))], (1, 1)
+            return [(("s", entry_name(wrt.base.label.name, indices)), self.value(wrt))], (1, 1)
         if isinstance(wrt, sp.Symbol):
             return [(("s", self._bound_name(wrt.name)), self.value(wrt))], (1, 1)
         raise CannotEvaluate(f"a derivative with respect to {type(wrt).__name__}")
+
+
+def entry_name(name: str, indices: tuple) -> str:
+    """The name of an entry as the parser names a written one: ``x_{2}``, ``w_{12}``, ``w_{1,12}``."""
+    texts = [str(i) for i in indices]
+    return f"{name}_{{{('' if all(len(t) == 1 for t in texts) else ',').join(texts)}}}"
 
 
 def _extract(value, tag):

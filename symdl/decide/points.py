@@ -81,8 +81,9 @@ class Point:
             return Fraction(int(self.sizes[symbol]))
         return self._value(("s", name or symbol.name), _kind(symbol))
 
-    def indexed(self, name: str, indices: tuple, kind: str) -> Fraction:
-        return self._value(("i", name, indices), kind)
+    def named(self, name: str, kind: str) -> Fraction:
+        """The value of a scalar known by name only (an indexed entry such as ``x_{2}``)."""
+        return self._value(("s", name), kind)
 
     def matrix(self, name: str, rows: int, cols: int) -> list[list[Fraction]]:
         key = ("m", name, rows, cols)

@@ -34,16 +34,28 @@ def parse_shapes(shapes) -> dict:
     """``["W=3x4", "x=4x1"]``, ``"W=3x4; x=4x1"`` or ``{"W": [3, 4]}`` → ``{"W": (3, 4)}``."""
     if not shapes:
         return {}
+    from symdl.parse.objects import canonical_key
+
     if isinstance(shapes, dict):
-        return {str(k): tuple(int(d) for d in v) for k, v in shapes.items()}
+        return {canonical_key(str(k)): _dims(k, v) for k, v in shapes.items()}
     items = re.split(r"[;,]\s*(?=[^=;,]+=)", shapes) if isinstance(shapes, str) else list(shapes)
     found = {}
     for item in items:
         match = _SHAPE_ITEM.match(item)
         if not match:
             raise ParameterError(f"shape {item!r}: expected NAME=ROWSxCOLS, e.g. W=3x4")
-        found[match.group(1)] = (int(match.group(2)), int(match.group(3)))
+        found[canonical_key(match.group(1))] = (int(match.group(2)), int(match.group(3)))
     return found
+
+
+def _dims(name, value) -> tuple:
+    try:
+        rows, cols = (int(d) for d in value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"shape of {name}: expected [rows, cols], e.g. [3, 4]") from None
+    if rows < 1 or cols < 1 or rows > 1000 or cols > 1000:
+        raise ParameterError(f"shape of {name}: sizes must be from 1 to 1000")
+    return rows, cols
 
 
 def _read(text, context, which: str):

@@ -66,9 +66,20 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
             for offset in OFFSETS:
                 distance = offset * (1 + abs(root))
                 for value in (root - distance, root + distance):
+                    if not _allowed(variable, value, base):
+                        continue
                     made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
-                                      {("s", variable.name): dyadic(value)}, base.spd))
+                                      {("s", variable.name): dyadic(value)}, base.spd, base.symmetric,
+                                      dict(base.bounds)))
     return made
+
+
+def _allowed(variable, value: float, base: Point) -> bool:
+    """Whether the variable may take this value: its sign and the bounds a fact put on it."""
+    if (variable.is_positive and value <= 0) or (variable.is_nonnegative and value < 0):
+        return False
+    low, high = base.bounds.get(variable.name, (None, None))
+    return (low is None or value > low) and (high is None or value < high)
 
 
 def _plain_variable(g):

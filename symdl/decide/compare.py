@@ -121,8 +121,10 @@ _STOP, _SKIP_SIZES, _INFORMATIVE, _NOTHING = "stop", "skip sizes", "informative"
 
 
 def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int) -> str:
-    assignments = _assignments(free_indices(problem.expected, problem.answer), problem.index_ranges, sizes)
-    base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd)
+    indices = sorted(set(free_indices(problem.expected, problem.answer))
+                     | set(family_indices(problem.index_ranges, problem.expected, problem.answer)), key=str)
+    assignments = _assignments(indices, problem.index_ranges, sizes)
+    base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd, problem.symmetric, problem.bounds)
     extra = breakpoint_points(problem, base[0], seed)
     start = start_digits(problem.expected, problem.answer)
     informative, large = False, False
@@ -147,6 +149,8 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
 def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
     """Compare both sides at one point: a Sample, None (the point says nothing), or a status."""
     where = {"point": point, "indices": assignment}
+    for model in problem.models:
+        model.fix(point)
 
     def values(kind):
         bindings = {symbol: kind.number(Fraction(v)) for symbol, v in assignment.items()}
@@ -276,6 +280,22 @@ def free_indices(*exprs) -> list:
             for position in positions:
                 found |= {s for s in sp.sympify(position).free_symbols if s.is_integer and s in free}
     return sorted(found - size_symbols(*exprs), key=str)
+
+
+def family_indices(ranges: dict, *exprs) -> list:
+    """Index letters with a given range that appear only in names (the ``k`` of a vector ``u_k``)."""
+    letters = {getattr(index, "name", str(index)): index for index in ranges}
+    found = set()
+    for expr in exprs:
+        if not isinstance(expr, sp.Basic):
+            continue
+        for atom in expr.atoms(sp.Symbol, sp.MatrixSymbol):
+            name = atom.name
+            if name.endswith("}") and "_{" in name:
+                sub = name[name.rindex("_{") + 2:-1]
+                if sub in letters:
+                    found.add(letters[sub])
+    return sorted(found, key=str)
 
 
 def _assignments(indices, ranges: dict, sizes: dict) -> list[dict]:

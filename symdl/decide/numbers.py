@@ -123,7 +123,8 @@ def _number_diagnosis(want, got, tolerance) -> str | None:
             numerator = int(round(float(ratio * denominator)))
             if numerator and abs(ratio * denominator - numerator) <= abs(ratio * denominator) / 10 ** 30:
                 named = sp.Rational(numerator, denominator)
-                if named not in (1, -1):
+                simple = max(abs(named.p), named.q) <= 10 and not sp.Rational(4, 5) < abs(named) < sp.Rational(5, 4)
+                if simple:
                     return f"off by a constant factor {named}"
     if tolerance is not None and abs(got - want) < 20 * float(tolerance):
         return "rounding: the value is close but not correctly rounded"

@@ -73,6 +73,8 @@ class Point:
     sizes: dict = field(default_factory=dict)
     fixed: dict = field(default_factory=dict)  # values set on purpose: (kind, name) keys
     spd: frozenset = frozenset()
+    symmetric: frozenset = frozenset()  # matrices drawn symmetric
+    bounds: dict = field(default_factory=dict)  # name (or indexed base) -> (low, high), either may be None
     _drawn: dict = field(default_factory=dict)
 
     def scalar(self, symbol: sp.Symbol, name: str | None = None) -> Fraction:
@@ -91,8 +93,16 @@ class Point:
             entries = [[self._value(("e", name, i, j), "real") for j in range(cols)] for i in range(rows)]
             if name in self.spd and rows == cols:
                 entries = _spd(entries)
+            elif name in self.symmetric and rows == cols:
+                entries = [[entries[min(i, j)][max(i, j)] for j in range(cols)] for i in range(rows)]
             self._drawn[key] = entries
         return self._drawn[key]
+
+    def _bound(self, key: tuple):
+        if not self.bounds or key[0] != "s":
+            return None
+        name = key[1]
+        return self.bounds.get(name) or self.bounds.get(name.split("_{")[0] if "_{" in name else None)
 
     def _value(self, key: tuple, kind: str) -> Fraction:
         if key in self.fixed:
@@ -103,6 +113,9 @@ class Point:
 
     def _draw(self, key: tuple, kind: str) -> Fraction:
         rng = _rng(self.seed, self.number, *key)
+        bound = self._bound(key)
+        if bound is not None:
+            return _within(rng, *bound, self.decades)
         if kind.endswith("integer"):
             top = max(3, int(round(10 ** min(self.decades, 3.0) * 3)))
             value = rng.randint(1, top)
@@ -115,6 +128,18 @@ class Point:
         return dyadic(magnitude if rng.random() < 0.5 else -magnitude)
 
 
+def _within(rng, low, high, decades: float) -> Fraction:
+    """A value strictly between the bounds (either may be None), spread like the others."""
+    spread = 10 ** rng.uniform(-decades, decades) * rng.uniform(0.5, 1.0)
+    if low is not None and high is not None:
+        return low + (high - low) * dyadic(rng.uniform(0.001, 0.999))
+    if low is not None:
+        return low + dyadic(spread)
+    if high is not None:
+        return high - dyadic(spread)
+    return dyadic(spread)
+
+
 def _spd(entries):
     """A Aᵀ + n I: symmetric positive definite, from the drawn entries."""
     n = len(entries)
@@ -122,5 +147,6 @@ def _spd(entries):
             for i in range(n)]
 
 
-def points(seed: int, sizes: dict, count: int, spd=frozenset()) -> list[Point]:
-    return [Point(seed, k, DECADES[k % len(DECADES)], dict(sizes), spd=frozenset(spd)) for k in range(count)]
+def points(seed: int, sizes: dict, count: int, spd=frozenset(), symmetric=frozenset(), bounds=None) -> list[Point]:
+    return [Point(seed, k, DECADES[k % len(DECADES)], dict(sizes), spd=frozenset(spd),
+                  symmetric=frozenset(symmetric), bounds=dict(bounds or {})) for k in range(count)]

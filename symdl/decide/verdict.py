@@ -65,6 +65,9 @@ class Problem:
     index_ranges: dict = field(default_factory=dict)
     spd: frozenset = frozenset()
     aliases: dict = field(default_factory=dict)
+    symmetric: frozenset = frozenset()
+    bounds: dict = field(default_factory=dict)  # name -> (low, high): values drawn in between
+    models: tuple = ()  # facts that fix values at each point (eigenpairs, orthonormal families)
 
     @property
     def meanings(self) -> dict:

@@ -105,6 +105,9 @@ class NameObjects:
         matrices = self.context.matrices
         if full in matrices:
             return sp.MatrixSymbol(full, *matrices[full])  # shapes: ints or SymPy symbols
+        family = _family_shape(name, matrices)
+        if family is not None:  # u_i declared: u_j, u_k and u_2 are vectors of the same family
+            return sp.MatrixSymbol(full, *family)
         if full in self.sum_indices:
             return sp.Symbol(full, integer=True)
         bound = self.symbols.get(full)
@@ -187,3 +190,15 @@ class NameObjects:
             return matrix[indices[0] - 1, indices[1] - 1]  # LaTeX counts from 1
         except (IndexError, ValueError):
             raise ParseError(f"{head} has no entry {name.canonical()}", col) from None
+
+
+def _family_shape(name: NameRead, matrices) -> tuple | None:
+    """The shape of a declared family member ``u_{i}`` when ``name`` is another member (``u_k``)."""
+    if name.sub is None or len(name.sub) != 1 or not getattr(name.sub[0], "value", "").isalnum():
+        return None
+    prefix = name.head + "_{"
+    for declared, shape in matrices.items():
+        if declared.startswith(prefix) and declared.endswith("}") and len(declared) - len(prefix) == 2 \
+                and declared[-2].isalpha():
+            return shape
+    return None

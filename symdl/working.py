@@ -1,0 +1,332 @@
+r"""Checking a whole working line by line: the first wrong step, with credit for what follows.
+
+Each relation of a working (``&= …`` continuing the line above, ``a = b = c`` on one line) is checked
+against its own predecessor, so the lines after a mistake are judged on their own ("error carried
+forward"). The first line's left side names what is computed (``\ln L = …``) and the chain starts
+at its right side, unless that left side is arithmetic (``3 \times 4 = 12``), which is checked too.
+Decimals are right when they are the previous value rounded to the digits written, or consistent
+with rounding carried from earlier lines (each decimal read as the interval its digits allow).
+``\Rightarrow``, ``\iff`` and inequalities are reported "not checked".
+
+A working may rest on facts (``assume``: inequalities, symmetric or positive definite matrices,
+eigenpairs, orthonormal vectors, definitions), on index ranges (``indices``) and shapes; points are
+drawn so that they hold. A fact that cannot be honoured makes the steps that need it "undecided".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symdl.check import (
+    Claim, _bind, _derivation, _frozen, _problem_maker, decide, parse_shapes,
+)
+from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
+from symdl.decide.facts import read_facts, with_sizes
+from symdl.decide.rounding import consistent, written_decimals
+from symdl.errors import ParameterError, ParseError, SymdlError
+from symdl.parse import Context, parse, unknown_bound
+from symdl.parse.working import read_working
+
+CHECKED_RELATIONS = ("=", r"\approx")
+MARKS = {"equivalent": "✓", "not_equivalent": "✗"}
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """The verdict on one relation: ``line`` (0-based) holds its right side."""
+
+    line: int
+    text: str
+    verdict: str  # equivalent, not_equivalent, undecided, unchecked or error
+    diagnosis: str | None = None
+    counterexample: dict | None = None
+    method: str = ""
+    detail: str = ""
+    relation: str = "="
+
+    @property
+    def mark(self) -> str:
+        return MARKS.get(self.verdict, "·")
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "verdict": self.verdict, "diagnosis": self.diagnosis}
+
+
+@dataclass(frozen=True)
+class Working:
+    """Every step's verdict, the first wrong line, and the final value's verdict (when asked)."""
+
+    lines: tuple
+    steps: tuple
+    first_wrong: int | None
+    final: Verdict | None = None
+    unhonoured: tuple = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """One verdict for the whole working, as ``grade`` reports it."""
+        wrong = next((s for s in self.steps if s.verdict == "not_equivalent"), None)
+        if wrong is not None:
+            return Verdict("not_equivalent", f"line {wrong.line + 1} is wrong: {wrong.detail}", wrong.diagnosis,
+                           wrong.counterexample, wrong.method)
+        if self.final is not None and self.final.verdict != "equivalent":
+            return dataclasses.replace(self.final, detail=f"the last line: {self.final.detail}")
+        doubtful = next((s for s in self.steps if s.verdict in ("undecided", "error")), None)
+        if doubtful is not None:
+            return undecided(f"line {doubtful.line + 1} could not be decided: {doubtful.detail}")
+        checked = [s for s in self.steps if s.verdict == "equivalent"]
+        if not checked and self.final is None:
+            return undecided("the working has no step that could be checked")
+        final = f"; the result is right ({self.final.detail})" if self.final is not None else ""
+        return Verdict("equivalent", f"every step holds ({len(checked)} checked){final}", method="working")
+
+    def to_dict(self) -> dict:
+        result = self.verdict.to_dict()
+        result["steps"] = [s.to_dict() for s in self.steps]
+        result["first_wrong"] = self.first_wrong
+        return result
+
+    def gutter(self) -> str:
+        """Each line with ✓ / ✗ / · in a gutter and the first wrong line's diagnosis beside it."""
+        out = []
+        for index, text in enumerate(self.lines):
+            steps = [s for s in self.steps if s.line == index]
+            mark = "✗" if any(s.verdict == "not_equivalent" for s in steps) else \
+                "✓" if steps and all(s.verdict == "equivalent" for s in steps) else "·"
+            note = ""
+            if index == self.first_wrong:
+                wrong = next(s for s in steps if s.verdict == "not_equivalent")
+                note = f"    ← {wrong.diagnosis or wrong.detail}"
+            elif steps and mark == "·":
+                note = f"    ({steps[0].detail})" if steps[0].detail else ""
+            out.append(f"{mark} {index + 1:>3}  {text}{note}")
+        if self.final is not None:
+            out.append(f"{MARKS.get(self.final.verdict, '·')} result: {self.final.detail}")
+        return "\n".join(out)
+
+
+@dataclass
+class _Side:
+    text: str
+    parsed: object = None
+    failure: str | None = None
+
+    @property
+    def value(self):
+        return self.parsed.expr if self.parsed is not None else None
+
+    @property
+    def tolerance(self):
+        return self.parsed.tolerance if self.parsed is not None else None
+
+
+@dataclass
+class _Setting:
+    """What every step of one working shares: the reading context and the problem's meanings."""
+
+    context: Context
+    make: object  # Claim -> Problem
+    bounds: dict = field(default_factory=dict)  # unknown sum bounds fixed by the index ranges
+    unhonoured_names: set = field(default_factory=set)
+    data: frozenset = frozenset()
+
+
+def check_working(text: str, expected: str | None = None, derivation: str | None = None, params: dict | None = None,
+                  shapes=None, assume=(), indices: dict | None = None, digits: int | None = None,
+                  rtol: float | None = None, seed: int = DEFAULT_SEED) -> Working:
+    """Check every step of a working, and its last value against ``expected`` or the ``derivation``."""
+    try:
+        lines = read_working(text)
+    except ParseError as exc:
+        return Working((text,), (StepVerdict(0, text, "error", detail=f"not read: {exc}"),), None)
+    texts = tuple(line.text for line in lines)
+    try:
+        setting, result = _setting(derivation, params, shapes, assume, indices, seed)
+    except SymdlError as exc:
+        return Working(texts, (StepVerdict(0, texts[0], "error", detail=str(exc)),), None)
+    steps, previous, target_text = [], None, None
+    first_expression = None
+    for line in lines:
+        for position, written in enumerate(line.sides):
+            side = _read_side(written.text, setting)
+            if written.relation is None:
+                starts_with_name = position == 0 and len(line.sides) > 1 and _names_a_quantity(side)
+                if starts_with_name:
+                    target_text = target_text or written.text
+                    previous = None  # the chain starts at the right side
+                else:
+                    previous = side
+                    first_expression = first_expression or side
+                continue
+            if previous is None:
+                previous = side
+                first_expression = first_expression or side
+                continue
+            if setting.data == frozenset() and first_expression is not None:
+                setting.data = frozenset(written_decimals(first_expression.text).items())
+            steps.append(_step(line.index, previous, side, written.relation, setting, rtol, seed))
+            previous = side
+    first_wrong = next((s.line for s in steps if s.verdict == "not_equivalent"), None)
+    final = _final(previous, expected, derivation, result, target_text, setting, digits, rtol, seed)
+    return Working(texts, tuple(steps), first_wrong, final, tuple(result.get("unhonoured", ())))
+
+
+def _setting(derivation, params, shapes, assume, indices, seed):
+    result = {}
+    if derivation:
+        built, context, targets = _derivation(derivation, tuple(sorted((k, _frozen(v)) for k, v in (params or {}).items())))
+        result.update(derivation=built, targets=targets)
+        bounds = {unknown_bound(i): end for i, end in built.index_ranges.items()}
+        base_make = _problem_maker(built, None, bounds)
+    else:
+        try:
+            context = Context(matrices=parse_shapes(shapes))
+        except ParameterError as exc:
+            raise SymdlError(str(exc)) from None
+        bounds = {}
+        base_make = None
+    ranges = {}
+    for letter, span in (indices or {}).items():
+        try:
+            low, high = (int(v) for v in span)
+        except (TypeError, ValueError):
+            raise SymdlError(f"index {letter}: expected [low, high], e.g. [1, 3]") from None
+        index = sp.Symbol(str(letter), integer=True)
+        ranges[index] = high
+        bounds[unknown_bound(index)] = sp.Integer(high)
+    facts = read_facts(assume, context, lambda text, ctx: parse(text, ctx))
+    symbols = dict(context.symbols)
+    for name, indexed in facts.positive:
+        symbols[name] = sp.IndexedBase(sp.Symbol(name, positive=True)) if indexed else sp.Symbol(name, positive=True)
+    context = dataclasses.replace(context, symbols=symbols)
+    facts = with_sizes(facts, context)
+    result["unhonoured"] = facts.unhonoured
+
+    def make(claim: Claim) -> Problem:
+        problem = base_make(claim) if base_make else Problem(claim.expected, claim.answer)
+        return dataclasses.replace(
+            problem, expected=_bounded(problem.expected, bounds), answer=_bounded(problem.answer, bounds),
+            definitions={**problem.definitions, **{k: _bounded(v, bounds) for k, v in facts.definitions.items()}},
+            sizes={**problem.sizes, **facts.sizes}, index_ranges={**problem.index_ranges, **ranges},
+            spd=frozenset(problem.spd) | frozenset(facts.spd), symmetric=frozenset(facts.symmetric),
+            bounds=dict(facts.bounds), models=tuple(facts.models))
+
+    return _Setting(context, make, bounds, set(facts.names_of_unhonoured)), result
+
+
+def _bounded(expr, bounds):
+    return expr.xreplace(bounds) if bounds and isinstance(expr, sp.Basic) else expr
+
+
+def _read_side(text: str, setting: _Setting) -> _Side:
+    try:
+        return _Side(text, parse(text, setting.context))
+    except SymdlError as exc:
+        return _Side(text, None, str(exc))
+    except RecursionError:
+        return _Side(text, None, "nested too deeply")
+
+
+def _names_a_quantity(side: _Side) -> bool:
+    """A left side that names what is computed (``w_1``, ``\\ln L``, ``E(w)``, ``P(y=1)``), not an
+    expression to check."""
+    if side.parsed is None:
+        return True
+    value = side.parsed.expr
+    if isinstance(value, (sp.log, sp.exp)) and len(value.args) == 1:
+        value = value.args[0]
+    if isinstance(value, sp.Mul) and len(value.args) == 2 and value.args[0] == -1:
+        value = value.args[1]  # -\ln L
+    if isinstance(value, (sp.log, sp.exp)) and len(value.args) == 1:
+        value = value.args[0]
+    named = (sp.Symbol, sp.Indexed, sp.MatrixSymbol, sp.core.function.AppliedUndef)
+    return isinstance(value, named) or type(value).__name__ == "MatrixElement"
+
+
+def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Setting, rtol, seed) -> StepVerdict:
+    if relation not in CHECKED_RELATIONS:
+        return StepVerdict(line, side.text, "unchecked", detail=f"not checked (relation {_shown(relation)})",
+                           relation=relation)
+    if side.parsed is None:
+        return StepVerdict(line, side.text, "error", detail=f"not read: {side.failure}", relation=relation)
+    if previous.parsed is None:
+        return StepVerdict(line, side.text, "unchecked", detail="the line before could not be read",
+                           relation=relation)
+    expected, answer, tolerance = previous.value, side.value, side.tolerance
+    if tolerance is None and previous.tolerance is not None:
+        expected, answer, tolerance = answer, expected, previous.tolerance
+    verdict = decide(setting.make(Claim(expected, answer, tolerance, "")), tolerance=tolerance, rtol=rtol, seed=seed)
+    if verdict.verdict != "equivalent" and (written_decimals(side.text) or written_decimals(previous.text)):
+        carried = consistent(previous.value, side.value, (previous.text, side.text), setting.data)
+        if carried:
+            return StepVerdict(line, side.text, "equivalent", method="carried rounding", relation=relation,
+                               detail="right once each decimal written is read as the rounding it is")
+        if carried is False and verdict.verdict == "not_equivalent" and verdict.diagnosis is None:
+            verdict = dataclasses.replace(verdict, diagnosis=_rounding_or_slip(previous, side))
+    if verdict.verdict == "not_equivalent" and _rests_on_unhonoured(previous, side, setting):
+        verdict = undecided("this step may rest on a fact symdl cannot honour")
+    return StepVerdict(line, side.text, verdict.verdict, verdict.diagnosis, verdict.counterexample, verdict.method,
+                       verdict.detail, relation)
+
+
+def _rounding_or_slip(previous: _Side, side: _Side) -> str:
+    try:
+        before, after = float(previous.value), float(side.value)
+    except (TypeError, ValueError):
+        return "arithmetic slip"
+    halves = [float(h) for h in written_decimals(side.text).values()] or [0.0]
+    return "rounding: not the value rounded to the digits written" if abs(after - before) <= 20 * max(halves) \
+        else "arithmetic slip"
+
+
+def _rests_on_unhonoured(previous: _Side, side: _Side, setting: _Setting) -> bool:
+    if not setting.unhonoured_names:
+        return False
+    names = {getattr(s, "name", str(s)) for v in (previous.value, side.value) for s in getattr(v, "free_symbols", ())}
+    stripped = {n.lstrip("\\").split("_{")[0].split("^")[0] for n in names}
+    return bool(stripped & {n.lstrip("\\") for n in setting.unhonoured_names})
+
+
+def _shown(relation: str) -> str:
+    return {r"\Rightarrow": "⇒", r"\iff": "⇔", r"\le": "≤", r"\ge": "≥", r"\neq": "≠"}.get(relation, relation)
+
+
+def _final(last: _Side | None, expected, derivation, result, target_text, setting, digits, rtol, seed):
+    if last is None or (expected is None and not derivation):
+        return None
+    if last.parsed is None:
+        return error(f"the last line could not be read: {last.failure}")
+    if expected is not None:
+        try:
+            want = parse(expected, setting.context)
+        except SymdlError as exc:
+            return error(f"expected: {exc}")
+        claim = Claim(want.expr, last.value, last.tolerance, "the result")
+        return decide(setting.make(claim), tolerance=last.tolerance, rtol=rtol, digits=digits, seed=seed)
+    built, targets = result["derivation"], result["targets"]
+    key, assignment = _target_of(target_text, targets, setting)
+    if key is None:
+        return undecided(f"the working's first line names no result of {derivation}")
+    claim = Claim(built.results[key].xreplace(assignment), last.value, last.tolerance, "the result")
+    return decide(setting.make(claim), tolerance=last.tolerance, rtol=rtol, digits=digits, seed=seed)
+
+
+def _target_of(target_text, targets: dict, setting: _Setting):
+    if target_text is None:
+        key = next(iter(targets), None)
+        return key, {}
+    try:
+        named = parse(f"{target_text} = 0", setting.context).lhs
+    except SymdlError:
+        return None, {}
+    for key, target in targets.items():
+        assignment = _bind(target, named)
+        if assignment is not None:
+            return key, assignment
+    return None, {}
+
+
+__all__ = ["StepVerdict", "Working", "check_working"]

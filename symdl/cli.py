@@ -82,6 +82,13 @@ def cmd_verify(args) -> int:
 def _check_payload(payload: dict) -> dict:
     from symdl.check import check, check_derivation
 
+    if payload.get("working"):
+        from symdl.working import check_working
+
+        working = check_working(payload["answer"], expected=payload["expected"], derivation=payload["derivation"],
+                                params=payload["params"], shapes=payload["shape"], assume=payload["assume"],
+                                indices=payload["indices"], digits=payload.get("digits"), rtol=payload["rtol"])
+        return {**working.to_dict(), "gutter": working.gutter()}
     if payload.get("derivation"):
         return check_derivation(payload["derivation"], payload["answer"], params=payload["params"],
                                 rtol=payload["rtol"], digits=payload.get("digits")).to_dict()
@@ -90,7 +97,9 @@ def _check_payload(payload: dict) -> dict:
 
 
 def cmd_check(args) -> int:
-    """Check one answer (LaTeX) against an expected result or a derivation's result.
+    """Check one answer (LaTeX) against an expected result or a derivation's result, or a whole
+    working line by line (--answer-file, or an --answer of several lines; --expected and --derivation
+    are then optional and check its last line).
 
     Exit code 0 means equivalent (proved, or equal at exact or high-precision points), 1 not
     equivalent (with a counterexample), 3 undecided (neither could be shown; the reason is given),
@@ -100,16 +109,27 @@ def cmd_check(args) -> int:
 
     from symdl.sandbox import run_one
 
-    if bool(args.expected) == bool(args.derivation):
-        raise SymdlError("give exactly one of --expected TEX or --derivation NAME")
-    payload = {"expected": args.expected, "derivation": args.derivation, "answer": args.answer,
+    from symdl.parse.working import is_working
+
+    answer = _answer_text(args)
+    if args.expected and args.derivation:
+        raise SymdlError("give at most one of --expected TEX and --derivation NAME")
+    working = bool(args.answer_file) or is_working(answer) or bool(args.assume) \
+        or not (args.expected or args.derivation)
+    if working and args.mode != "value":
+        raise SymdlError("objective mode checks one answer, not a working")
+    payload = {"expected": args.expected, "derivation": args.derivation, "answer": answer,
                "mode": args.mode, "wrt": args.wrt, "shape": args.shape, "rtol": args.rtol, "digits": args.digits,
-               "params": parse_assignments(args.param)}
+               "params": parse_assignments(args.param), "working": working, "assume": args.assume or [],
+               "indices": _index_ranges(args.index)}
     result = run_one(_check_payload, payload, args.timeout)
     verdict = result.get("verdict", "error")
     if args.json:
-        print(json.dumps({k: result.get(k) for k in ("verdict", "detail", "diagnosis", "counterexample", "method")},
-                         ensure_ascii=False))
+        keys = ("verdict", "detail", "diagnosis", "counterexample", "method", "steps", "first_wrong")
+        print(json.dumps({k: result[k] for k in keys if k in result}, ensure_ascii=False))
+    elif result.get("gutter"):
+        print(result["gutter"])
+        print(f"{verdict.replace('_', ' ')}: {result.get('detail', '')}")
     else:
         print(f"{verdict.replace('_', ' ')}: {result.get('detail', '')}")
         if result.get("method"):
@@ -124,6 +144,41 @@ def cmd_check(args) -> int:
             print(f"  expected {_brief(c.get('expected'))}")
             print(f"  answer   {_brief(c.get('answer'))}")
     return {"equivalent": 0, "not_equivalent": 1, "undecided": 3}.get(verdict, 2)
+
+
+MAX_ANSWER_FILE = 1_000_000
+
+
+def _answer_text(args) -> str:
+    """The answer: --answer, or the file --answer-file names ('-' for standard input)."""
+    if bool(args.answer) == bool(args.answer_file):
+        raise SymdlError("give exactly one of --answer TEX and --answer-file FILE")
+    if args.answer:
+        return args.answer
+    try:
+        if args.answer_file == "-":
+            text = sys.stdin.read(MAX_ANSWER_FILE + 1)
+        else:
+            with open(args.answer_file, encoding="utf-8") as handle:
+                text = handle.read(MAX_ANSWER_FILE + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SymdlError(f"cannot read {args.answer_file}: {exc.strerror if isinstance(exc, OSError) else exc}") \
+            from None
+    if len(text) > MAX_ANSWER_FILE:
+        raise SymdlError(f"{args.answer_file} is longer than {MAX_ANSWER_FILE} characters")
+    return text
+
+
+def _index_ranges(items) -> dict:
+    """``["i=1:3"]`` → ``{"i": [1, 3]}``."""
+    ranges = {}
+    for item in items or ():
+        name, _, span = item.partition("=")
+        low, _, high = span.partition(":")
+        if not (name.strip() and low.strip().isdigit() and high.strip().isdigit()):
+            raise SymdlError(f"--index {item!r}: expected NAME=LOW:HIGH, e.g. i=1:3")
+        ranges[name.strip()] = [int(low), int(high)]
+    return ranges
 
 
 def _brief(values) -> str:
@@ -234,7 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", cmd_check)
     check.add_argument("--expected", metavar="TEX", help="the right result, in LaTeX")
     check.add_argument("--derivation", metavar="NAME", help="check against this derivation's result for the target named on the answer's left side")
-    check.add_argument("--answer", metavar="TEX", required=True, help="the answer to check, in LaTeX")
+    check.add_argument("--answer", metavar="TEX", help="the answer to check, in LaTeX (several lines: a working)")
+    check.add_argument("--answer-file", metavar="FILE",
+                       help="a working to check line by line (aligned, align*, lines joined by \\\\; '-' reads stdin)")
+    check.add_argument("--assume", action="append", metavar="TEX",
+                       help="a fact the working rests on, e.g. '\\sigma > 0', 'H^{T} = H' (repeatable)")
+    check.add_argument("--index", action="append", metavar="NAME=LOW:HIGH",
+                       help="the range of a free index of a working, e.g. i=1:3 (repeatable)")
     check.add_argument("--mode", choices=["value", "objective"], default="value",
                        help="value: equal as values (default); objective: a positive multiple plus a term constant in --wrt")
     check.add_argument("--wrt", action="append", metavar="VAR", help="the variables of an objective (repeatable)")

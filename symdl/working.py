@@ -102,7 +102,7 @@ class Working:
                 note = f"    ← {wrong.diagnosis or wrong.detail}"
             elif steps and mark == "·":
                 note = f"    ({steps[0].detail})" if steps[0].detail else ""
-            out.append(f"{mark} {index + 1:>3}  {text}{note}")
+            out.append(f"{mark} {index + 1:>3}  {' '.join(text.split())}{note}")
         if self.final is not None:
             out.append(f"{MARKS.get(self.final.verdict, '·')} result: {self.final.detail}")
         return "\n".join(out)

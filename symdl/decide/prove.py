@@ -14,7 +14,7 @@ from symdl.calculus import MatrixDerivative, ScalarDerivative
 #: Expressions larger than this (in operations) are not expanded: expand can take seconds.
 EXPAND_BUDGET = 400
 SIMPLIFY_BUDGET = 60
-QUICK_BUDGET = 40
+QUICK_BUDGET = 20
 
 
 def written_out(expr, meanings: dict, rounds: int = 32):

@@ -20,7 +20,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symdl.calculus import MatrixDerivative, ScalarDerivative
+from symdl.calculus import MatrixDerivative, MatrixSum, ScalarDerivative
 from symdl.decide.arith import CannotEvaluate, Dual, Undefined, call, is_integer, new_tag, power, primal, sign
 from symdl.decide.matrices import Mat, ShapeMismatch, identity
 from symdl.functions import relu, scalar, sigmoid, sigmoid_prime, step
@@ -456,7 +456,7 @@ def smooth(ev: Evaluator, name: str, arguments: list):
 def _sum(ev: Evaluator, expr):
     limits = list(expr.limits)
     counter = [0]
-    is_sum = isinstance(expr, sp.Sum)
+    is_sum = not isinstance(expr, sp.Product)
 
     def over(evaluator, remaining):
         if not remaining:
@@ -615,9 +615,9 @@ _MATRIX_HANDLERS = {
     ElementwiseApplyFunction: _elementwise, MatrixDerivative: _deferred,
     sp.Identity: _constant_matrix, sp.ZeroMatrix: _constant_matrix, sp.OneMatrix: _constant_matrix,
     sp.DiagMatrix: _diag_matrix, sp.DiagonalOf: _diagonal_of,
-    sp.Sum: _sum,
+    sp.Sum: _sum, MatrixSum: _sum,
 }
-_MATRIX_BASE_HANDLERS: list = []
+_MATRIX_BASE_HANDLERS: list = [(sp.DiagonalOf, _diagonal_of)]
 
 
 # symdl's own node types, found by name so that checking an answer never imports the graph or

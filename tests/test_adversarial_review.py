@@ -71,18 +71,18 @@ SSE_GRADIENT = r"\frac{\partial}{\partial w} \sum_{n=1}^{N}(f(x_n, w)-t_n)^2"
 
 EXPECTED = [
     # --- false "equivalent": differences hidden below the working precision ---------------------
-    row("saturated-sigmoid-gradient-is-not-zero", r"\sigma'(1000)", "0", {}, NOT_EQ, PRECISION),
-    row("one-minus-saturated-sigmoid", r"1-\sigma(1000)", "0", {}, NOT_EQ, PRECISION),
-    row("saturated-tanh-gradient", r"1-\tanh^2(500)", "0", {}, NOT_EQ, PRECISION),
-    row("saturated-sigmoid-is-not-one", "1", r"\sigma(3000)", {}, NOT_EQ, PRECISION),
-    row("shifted-sigmoid-not-one", r"\sigma(x + 1000)", "1", {}, NOT_EQ, PRECISION),
-    row("sigmoid-gradient-far-out-not-zero", r"\sigma'(x^2 + 300)", "0", {}, NOT_EQ, PRECISION),
-    row("hidden-gaussian-term", "x", r"x + e^{-(x^{2}+300)}", {}, NOT_EQ, PRECISION),
-    row("hidden-power-term", "x", r"x + 10^{-x^{2}-200}", {}, NOT_EQ, PRECISION),
-    row("plus-one-under-huge-exp", r"e^{x^{2}+300}", r"e^{x^{2}+300} + 1", {}, NOT_EQ, PRECISION),
-    row("constant-inside-sigmoid", r"\sigma(x)", r"\sigma(x) + \sigma(-1000)x", {}, NOT_EQ, PRECISION),
-    row("logsumexp-is-not-max", r"\log(e^{a} + e^{a+1000})", "a+1000", {}, NOT_EQ, PRECISION),
-    row("saturated-softmax-is-not-one", r"\frac{e^{z_1}}{e^{z_1}+e^{z_1 - 1000}}", "1", {}, NOT_EQ, PRECISION),
+    row("saturated-sigmoid-gradient-is-not-zero", r"\sigma'(1000)", "0", {}, NOT_EQ),
+    row("one-minus-saturated-sigmoid", r"1-\sigma(1000)", "0", {}, NOT_EQ),
+    row("saturated-tanh-gradient", r"1-\tanh^2(500)", "0", {}, NOT_EQ),
+    row("saturated-sigmoid-is-not-one", "1", r"\sigma(3000)", {}, NOT_EQ),
+    row("shifted-sigmoid-not-one", r"\sigma(x + 1000)", "1", {}, NOT_EQ),
+    row("sigmoid-gradient-far-out-not-zero", r"\sigma'(x^2 + 300)", "0", {}, NOT_EQ),
+    row("hidden-gaussian-term", "x", r"x + e^{-(x^{2}+300)}", {}, NOT_EQ),
+    row("hidden-power-term", "x", r"x + 10^{-x^{2}-200}", {}, NOT_EQ),
+    row("plus-one-under-huge-exp", r"e^{x^{2}+300}", r"e^{x^{2}+300} + 1", {}, NOT_EQ),
+    row("constant-inside-sigmoid", r"\sigma(x)", r"\sigma(x) + \sigma(-1000)x", {}, NOT_EQ),
+    row("logsumexp-is-not-max", r"\log(e^{a} + e^{a+1000})", "a+1000", {}, NOT_EQ),
+    row("saturated-softmax-is-not-one", r"\frac{e^{z_1}}{e^{z_1}+e^{z_1 - 1000}}", "1", {}, NOT_EQ),
     row("objective-tilted-by-hidden-term", "(w-1)^2", r"(w-1)^2 + e^{-(x^{2}+300)}w", OBJ, NOT_EQ, PRECISION),
     # ... and what symdl already gets right in that class
     row("sigmoid-200-is-not-one", r"\sigma(200)", "1", {}, NE),
@@ -90,15 +90,15 @@ EXPECTED = [
     row("softplus-stable-form", r"\operatorname{softplus}(x)", r"\max(0,x) + \log(1+e^{-|x|})", {}, EQ),
     # --- false "equivalent": differences only at sizes that are never tried ---------------------
     row("sum-plus-poly-vanishing-at-2-3-6", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + (n-2)(n-3)(n-6)", {},
-        NE, SIZES),
+        NE),
     row("sum-of-squares-plus-poly", r"\sum_{i=1}^{n} i^2", r"\frac{n(n+1)(2n+1)}{6} + (n-2)(n-3)(n-6)", {},
-        NE, SIZES),
-    row("geometric-sum-plus-poly", r"\sum_{i=1}^{n} 2^{i}", r"2^{n+1}-2 + (n-2)(n-3)(n-6)", {}, NE, SIZES),
+        NE),
+    row("geometric-sum-plus-poly", r"\sum_{i=1}^{n} 2^{i}", r"2^{n+1}-2 + (n-2)(n-3)(n-6)", {}, NE),
     row("sum-truncated-at-12", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,12)} x_i", {}, NE, SIZES),
     row("objective-extra-term-at-other-sizes", r"\sum_{n=1}^{N}(w x_n - t_n)^2",
         r"\sum_{n=1}^{N}(w x_n - t_n)^2 + (N-2)(N-3)(N-6)w^2", OBJ, NE, SIZES),
     row("sse-gradient-plus-poly", SSE_GRADIENT,
-        r"2\sum_{n=1}^{N}(f(x_n,w)-t_n)\frac{\partial f(x_n,w)}{\partial w} + (N-2)(N-3)(N-6)", {}, NE, SIZES),
+        r"2\sum_{n=1}^{N}(f(x_n,w)-t_n)\frac{\partial f(x_n,w)}{\partial w} + (N-2)(N-3)(N-6)", {}, NE),
     # ... right in that class
     row("sum-formula", r"\sum_{i=1}^{n} i", r"\frac{n(n+1)}{2}", {}, EQ),
     row("sum-formula-off-by-one", r"\sum_{i=1}^{n} i", r"\frac{n(n-1)}{2}", {}, NE),
@@ -204,8 +204,7 @@ EXPECTED = [
         "runs, and the verdict is 'undecided: they agree to every precision tried' for values 20% apart"),
     # --- right answers rejected, undecided or erroring --------------------------------------------
     row("diag-of-matrix", r"\operatorname{diag}(A)", r"\begin{bmatrix} A_{11} \\ A_{22} \\ A_{33}\end{bmatrix}",
-        S("A=3x3"), EQ, "evaluate.py: symdl.calculus.DiagonalOf (a subclass) is not in _MATRIX_HANDLERS, which "
-        "looks types up exactly, and _MATRIX_BASE_HANDLERS is empty: 'cannot evaluate DiagonalOf'"),
+        S("A=3x3"), EQ),
     row("four-declared-matrices-juxtaposed", "ABCD", "(AB)(CD)", S("A=2x2", "B=2x2", "C=2x2", "D=2x2"), EQ,
         "parse: four declared single-letter matrices written together ('ABCD', 'AXBX^T') 'read as a word'"),
     row("aligned-working", r"\tanh(a)",
@@ -268,13 +267,13 @@ BPI = r"\frac{\partial L}{\partial W^{(2)}_{ij}} = \delta^{(3)}_i a^{(2)}_j"
 
 DERIVATION = [
     # --- false "equivalent": hidden size polynomials and switches ---------------------------------
-    drow("softmax-grad-plus-K-poly", "softmax", SM_L + " + (K-2)(K-3)(K-6)", NE, SIZES),
-    drow("softmax-grad-plus-K-indicator", "softmax", SM_L + r" + \mathbb{1}[K > 6]", NE, SIZES),
-    drow("batchnorm-plus-n-poly", "batchnorm", BN + BN_RIGHT + " + (n-2)(n-3)(n-4)(n-6)g_i", NE, SIZES),
+    drow("softmax-grad-plus-K-poly", "softmax", SM_L + " + (K-2)(K-3)(K-6)", NE),
+    drow("softmax-grad-plus-K-indicator", "softmax", SM_L + r" + \mathbb{1}[K > 6]", NE),
+    drow("batchnorm-plus-n-poly", "batchnorm", BN + BN_RIGHT + " + (n-2)(n-3)(n-4)(n-6)g_i", NE),
     drow("sigmoid-chain-plus-K-poly", "sigmoid-chain",
-         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + (K-2)(K-4)(K-8)", NE, SIZES),
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + (K-2)(K-4)(K-8)", NE),
     drow("gaussian-E-plus-N-poly", "gaussian-sse", GS_E + " + (N-3)(N-5)(N-7)", NE, SIZES),
-    drow("hessian-E-plus-D-poly", "hessian-quadratic", HQ_E + " + (D-2)(D-3)(D-6)", NE, SIZES),
+    drow("hessian-E-plus-D-poly", "hessian-quadratic", HQ_E + " + (D-2)(D-3)(D-6)", NE),
     drow("residual-factor-m-poly", "residual-block",
          r"\frac{\partial L}{\partial z^{(1)}} = (1 + (m-2)(m-3)(m-6))(W^{(2)})^{T}\frac{\partial L}{\partial h^{(3)}}",
          NE, SIZES),
@@ -300,9 +299,8 @@ DERIVATION = [
     drow("hessian-radius-huge-level-switch", "hessian-quadratic",
          r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[c > 10^{6}]", NE, BREAKPOINTS),
     # --- false "equivalent": hidden tiny terms --------------------------------------------------------
-    drow("tanh-identity-plus-hidden-term", "tanh-sigmoid", r"\tanh(a) = 2\sigma(2a)-1 + e^{-(a^{2}+300)}", NE,
-         PRECISION),
-    drow("gaussian-nll-plus-hidden-term", "gaussian-sse", GS_NLL + r" + e^{-(\sigma^{2}+300)}", NE, PRECISION),
+    drow("tanh-identity-plus-hidden-term", "tanh-sigmoid", r"\tanh(a) = 2\sigma(2a)-1 + e^{-(a^{2}+300)}", NE),
+    drow("gaussian-nll-plus-hidden-term", "gaussian-sse", GS_NLL + r" + e^{-(\sigma^{2}+300)}", NE),
     # --- false "equivalent": restating the target in Leibniz notation ---------------------------------
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE, RESTATE),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE, RESTATE),
@@ -319,8 +317,7 @@ DERIVATION = [
     drow("softmax-jacobian-letters-swapped", "softmax", r"\frac{\partial p_j}{\partial z_i} = p_j(\delta_{ij} - p_i)",
          EQ, "check.py _bind: the 'of' side p_j must equal p_i literally, so 'names no result'"),
     drow("gaussian-E-trace-of-sum", "gaussian-sse",
-         r"E(w) = \frac{1}{2}\operatorname{tr}\left(\Sigma^{-1}\sum_{n=1}^{N}(y_n - f_n)(y_n - f_n)^{T}\right)", EQ,
-         "evaluate.py: MatrixSum (a sum of matrices inside tr) has no handler: 'cannot evaluate'"),
+         r"E(w) = \frac{1}{2}\operatorname{tr}\left(\Sigma^{-1}\sum_{n=1}^{N}(y_n - f_n)(y_n - f_n)^{T}\right)", EQ),
     # --- right (regression) ----------------------------------------------------------------------------
     drow("residual-dx", "residual-block",
          RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
@@ -382,9 +379,6 @@ def test_derivation_mode(derivation, answer, right):
     assert _verdict_ok(verdict.verdict, right), verdict
 
 
-@xf("prove.py prove_zero: 'cancel(together(...))' runs without a budget on the written-out batchnorm "
-    "definitions: a wrong answer with sqrt(sigma_B^2) takes 3-15 minutes in the library, and the CLI's "
-    "10 s timeout turns it into 'error: timed out' on readable input")
 def test_batchnorm_answer_without_epsilon_gets_a_verdict():
     answer = BN + r"\frac{\gamma g_i}{\sqrt{\sigma_B^2}}"
     run = subprocess.run([sys.executable, "-m", "symdl.cli", "check", "--derivation", "batchnorm", "--answer", answer,

@@ -246,6 +246,48 @@ class Precise:
         return ctx.gamma(x + 1)
 
 
+class Magnitudes(Precise):
+    """``Precise`` that also notes the magnitude of every number it makes: the spread between the
+    largest and the smallest says how many digits a comparison needs (σ'(1000) ≈ 10^{-434} next to 1
+    needs 434 more than 1 next to 1, or cancellation hides it)."""
+
+    name = "magnitudes"
+
+    def __init__(self, dps: int = 30):
+        super().__init__(dps)
+        self.smallest = self.largest = None
+
+    def _note(self, value):
+        if hasattr(value, "_mpf_") and value and self.context.isfinite(value):
+            self._size(int(self.context.mag(value)))
+        return value
+
+    def _size(self, size: int) -> None:
+        self.smallest = size if self.smallest is None else min(self.smallest, size)
+        self.largest = size if self.largest is None else max(self.largest, size)
+
+    def number(self, value):
+        return self._note(super().number(value))
+
+    def function(self, name, x):
+        self._note(x)
+        if name in _SATURATING and hasattr(x, "_mpf_"):
+            # σ(x), tanh(x) ... saturate: 1 - σ(1000) ≈ e^{-1000} hides below the precision.
+            self._size(-int(2 * abs(x) * 1.4427) - 1)
+        return self._note(super().function(name, x))
+
+    def power(self, base, exponent):
+        self._note(base)
+        return self._note(super().power(base, exponent))
+
+    def spread_digits(self) -> int:
+        """Decimal digits between the smallest and the largest magnitude seen."""
+        if self.smallest is None:
+            return 0
+        return int((self.largest - self.smallest) * 0.30103) + 1
+
+
+_SATURATING = frozenset({"exp", "sigmoid", "tanh", "sech", "cosh", "sinh", "coth", "csch", "atan"})
 _MPMATH_NAMES = {"asin": "asin", "acos": "acos", "atan": "atan", "asinh": "asinh", "acosh": "acosh",
                  "atanh": "atanh"}
 _DOMAINS = {

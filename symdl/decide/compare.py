@@ -22,7 +22,7 @@ from symdl.decide.breakpoints import breakpoint_points
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import points, size_sets
-from symdl.decide.precision import DIFFERENT, EQUAL, UNSURE, judge, precise, start_digits
+from symdl.decide.precision import DIFFERENT, EQUAL, UNSURE, judge, needed_digits, precise, start_digits
 from symdl.decide.prove import prove_equal
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
 
@@ -174,6 +174,7 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
                 if shaped is None:
                     return _STOP
                 return Sample(where, *shaped, EQUAL if shaped[0] == shaped[1] else DIFFERENT, True)
+        start = needed_digits(values, start)
         e, a = values(precise(start))
         shaped = _shaped(e, a, evidence)
         if shaped is None:

@@ -138,8 +138,17 @@ def _name(value) -> str:
             return str(sp.Rational(numerator, denominator))
     near = round(float_of(value))
     if near and abs(float_of(value - near)) < 1e-6:
-        return f"{near} {'+' if value > near else '-'} {abs(float_of(value - near)):.3g}"
-    return f"{float_of(value):.6g}"
+        return f"{near} {'+' if value > near else '-'} {_decimal(abs(value - near))}"
+    return _decimal(value)
+
+
+def _decimal(value) -> str:
+    """Six significant digits, however small or large (a float would show 1e-434 as 0)."""
+    if hasattr(value, "_mpf_"):
+        import mpmath
+
+        return mpmath.nstr(value, 6)
+    return f"{float(value):.6g}"
 
 
 def additive_term(problem: Problem) -> str | None:

@@ -20,7 +20,7 @@ import sympy as sp
 from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.points import Point
-from symdl.decide.precision import EQUAL, UNSURE, judge, precise, start_digits
+from symdl.decide.precision import EQUAL, UNSURE, judge, needed_digits, precise, start_digits
 from symdl.decide.verdict import Verdict, undecided
 
 MIN_FIGURES = 2
@@ -58,7 +58,7 @@ def compare_numbers(expected, answer, tolerance=None, rtol=None, digits=None) ->
     want, got = exact_value(expected), exact_value(answer)
     if want is not None and got is not None and want == got:
         return Verdict("equivalent", f"{_show(got)} equals {_show(want)} exactly", method="number")
-    start = start_digits(expected, answer)
+    start = needed_digits(lambda kind: _values(kind, expected, answer), start_digits(expected, answer))
     try:
         outcome, _, values = judge(lambda kind: _values(kind, expected, answer), start)
     except Undefined as exc:
@@ -95,6 +95,8 @@ def compare_numbers(expected, answer, tolerance=None, rtol=None, digits=None) ->
             rule = "equal at every precision tried" if ok else f"they differ at {start} significant digits"
     shown_got = _show(got if got is not None else got_value)
     shown_want = _show(want if want is not None else want_value)
+    if gap and (shown_got == shown_want or gap * 10 ** 6 <= abs(want_value)):
+        shown_got += f" (by {mpmath.nstr(gap, 3)})"
     if ok:
         return Verdict("equivalent", f"{shown_got} equals {shown_want} ({rule})", method="number")
     diagnosis = _number_diagnosis(want_value, got_value, tolerance)

@@ -23,7 +23,7 @@ import sympy as sp
 from symdl.decide.arith import Precise
 
 BASE_DIGITS = 50
-MAX_DIGITS = 1200
+MAX_DIGITS = 2400
 NOISE_DIGITS = 10  # digits of a precision that rounding may eat in a long computation
 EQUAL, DIFFERENT, UNSURE = "equal", "different", "unsure"
 
@@ -75,6 +75,19 @@ def _at_noise(difference, e, a, digits: int) -> bool:
     return difference * 10 ** (digits - NOISE_DIGITS) <= max(abs(e), abs(a))
 
 
+def needed_digits(evaluate, start: int) -> int:
+    """``start``, raised by the spread of magnitudes a first evaluation meets (``evaluate(kind)``
+    computes both sides)."""
+    from symdl.decide.arith import Magnitudes
+
+    kind = Magnitudes(30)
+    try:
+        evaluate(kind)
+    except Exception:  # noqa: BLE001 - the real evaluation will raise the same, with its own verdict
+        return start
+    return min(max(start, BASE_DIGITS + kind.spread_digits()), MAX_DIGITS)
+
+
 def judge(evaluate, start: int, first=None) -> tuple[str, int | None, list]:
     """Compare entry by entry; ``evaluate(kind)`` gives the lists (expected, answer) at that precision
     (``first``, when given, is what it gives at ``start``). An entry, once shown equal, stays so.
@@ -84,7 +97,7 @@ def judge(evaluate, start: int, first=None) -> tuple[str, int | None, list]:
     digits = start
     before = first if first is not None else evaluate(precise(digits))
     settled = [False] * len(before[0])
-    while digits < MAX_DIGITS:
+    while digits < MAX_DIGITS or digits == start:
         after_digits = digits * 2
         after = evaluate(precise(after_digits))
         pairs = list(zip(zip(*before), zip(*after)))

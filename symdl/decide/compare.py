@@ -17,12 +17,14 @@ from fractions import Fraction
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
+from symdl.decide.arith import EXACT, CannotEvaluate, Magnitudes, NotExact, Undefined, primal
 from symdl.decide.breakpoints import breakpoint_points
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import points, size_sets
-from symdl.decide.precision import DIFFERENT, EQUAL, UNSURE, judge, needed_digits, precise, start_digits
+from symdl.decide.precision import (
+    BASE_DIGITS, DIFFERENT, EQUAL, MAX_DIGITS, UNSURE, judge, precise, start_digits,
+)
 from symdl.decide.prove import prove_equal
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
 
@@ -108,7 +110,7 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     sizes_needed = size_symbols(*every) | {s for r in ranges for s in r.free_symbols}
     cheap = not any(isinstance(e, sp.Basic) and (getattr(e, "is_Matrix", False) or e.has(sp.MatrixSymbol))
                     for e in every)
-    sets = size_sets(sizes_needed, problem.sizes, many=cheap)
+    sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=_fingerprint(problem))
     for sizes in sets:
         status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)))
         if status == _STOP:
@@ -118,6 +120,11 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
 
 
 _STOP, _SKIP_SIZES, _INFORMATIVE, _NOTHING = "stop", "skip sizes", "informative", "nothing"
+
+
+def _fingerprint(problem: Problem) -> str:
+    """A stable text of the problem, to draw its sizes from (the same in every process)."""
+    return sp.srepr(problem.expected) + "\x1f" + sp.srepr(problem.answer)
 
 
 def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int) -> str:
@@ -174,8 +181,12 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
                 if shaped is None:
                     return _STOP
                 return Sample(where, *shaped, EQUAL if shaped[0] == shaped[1] else DIFFERENT, True)
-        start = needed_digits(values, start)
-        e, a = values(precise(start))
+        measured = Magnitudes(start)  # the first evaluation also measures the digits needed
+        e, a = values(measured)
+        needed = min(max(start, BASE_DIGITS + measured.spread_digits()), MAX_DIGITS)
+        if needed > start:
+            start = needed
+            e, a = values(precise(start))
         shaped = _shaped(e, a, evidence)
         if shaped is None:
             return _STOP

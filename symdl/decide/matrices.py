@@ -50,7 +50,7 @@ class Mat:
         return self.map(lambda value: factor * value)
 
     def matmul(self, other: "Mat") -> "Mat":
-        (n, k), (k2, m) = self.shape, other.shape
+        k, k2 = self.shape[1], other.shape[0]
         if k != k2:
             raise ShapeMismatch(f"cannot multiply a {_text(self.shape)} by a {_text(other.shape)} matrix")
         columns = list(zip(*other.rows))

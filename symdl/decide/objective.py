@@ -35,7 +35,7 @@ def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) 
     kind = precise(2 * digits)
     every = [problem.expected, problem.answer, *problem.meanings.values()]
     informative = 0
-    for sizes in size_sets(size_symbols(*every), problem.sizes):
+    for sizes in size_sets(size_symbols(*every), problem.sizes, seed=sp.srepr(problem.answer)):
         for setting in points(seed, sizes, SETTINGS, problem.spd):
             ratio = None
             for move in range(MOVES):

@@ -18,24 +18,41 @@ import sympy as sp
 #: Decades of spread for successive points: the first points near 1, later ones far out.
 DECADES = (0.3, 1.0, 2.0, 0.6, 3.0, 1.5, 4.0, 0.2, 2.5, 5.0, 1.0, 3.5)
 #: Values every size symbol takes across the size sets: three distinct values, one ≥ 6.
-SIZE_SETS = ((2, 3, 4, 5, 6, 7), (3, 5, 2, 4, 7, 6), (6, 7, 8, 9, 10, 11))
-#: More sets where sizes are cheap (no matrices): a difference polynomial in a size must then have
-#: degree six to vanish at every size tried.
-MORE_SIZE_SETS = ((4, 2, 3, 6, 5, 8), (5, 4, 7, 3, 2, 9), (7, 6, 5, 2, 3, 4))
+#: Where the sizes of each set are drawn: small, middle, large (≥ 6); with ``many`` (cheap problems,
+#: no matrices) three more, one of them large enough for a switch like min(n, 12).
+SIZE_RANGES = ((2, 4), (4, 7), (6, 11))
+MORE_SIZE_RANGES = ((3, 9), (5, 13))
+LARGE_SIZE = (12, 24)  # one symbol at a time, the others small: the cost stays that of one large size
 
 
-def size_sets(size_symbols, given: dict, many: bool = False) -> list[dict]:
-    """Concrete sizes to try: the given ones first, then sets where every size symbol takes a new,
-    distinct value (widths within a set unequal, one set ≥ 6); with ``many``, three more."""
+def size_sets(size_symbols, given: dict, many: bool = False, seed: object = 0) -> list[dict]:
+    """Concrete sizes to try: the given ones first, then sets where every size symbol takes a new
+    value drawn (by a hash of ``seed``, the problem) from a range, distinct within a set, and no value
+    repeated for a symbol across sets: three sets (one ≥ 6); with ``many`` two more, and one set per
+    symbol (up to three) where it alone is large (12 to 24). A difference that is a polynomial in a
+    size must vanish at values it cannot know in advance to go unseen."""
     symbols = sorted(size_symbols, key=str)
     if not symbols:
         return [dict(given)]
     sets = []
     if all(s in given for s in symbols):
         sets.append({s: int(given[s]) for s in symbols})
-    for values in SIZE_SETS + (MORE_SIZE_SETS if many else ()):
-        candidate = {s: values[n % len(values)] + 6 * (n // len(values)) for n, s in enumerate(symbols)}
-        if candidate not in sets:
+    used = {s: {v[s] for v in sets} for s in symbols}
+    for number, (low, high) in enumerate(SIZE_RANGES + (MORE_SIZE_RANGES if many else ())):
+        rng = _rng("sizes", seed, number)
+        candidate = {}
+        for s in symbols:
+            choices = [v for v in range(low, high + 1 + len(symbols))
+                       if v not in candidate.values() and v not in used[s]] or \
+                [v for v in range(low, high + 1 + len(symbols)) if v not in candidate.values()]
+            candidate[s] = rng.choice(choices)
+            used[s].add(candidate[s])
+        sets.append(candidate)
+    if many:
+        for number, large in enumerate(symbols[:3]):
+            rng = _rng("large size", seed, number)
+            candidate = {s: rng.randint(2, 4) for s in symbols}
+            candidate[large] = rng.randint(*LARGE_SIZE)
             sets.append(candidate)
     return sets
 

@@ -11,6 +11,7 @@ value of their range (or a sample with the diagonal). Nothing is compared with a
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -32,8 +33,10 @@ POINTS_SCALAR = 10  # random points for a problem without sizes
 TOTAL_POINTS = 16  # random points shared out over the sets of sizes
 POINTS_PER_SIZE_LARGE = 2  # when a side has many entries
 LARGE = 16
-MAX_ASSIGNMENTS = 9  # free-index values tried at one set of sizes
-PER_POINT = 3  # ... and at one point
+MAX_ASSIGNMENTS = 64  # free-index values tried at one set of sizes ...
+PER_POINT = 4  # ... at the other points
+FULL_INDEX_SETS = 3  # sets of sizes where one point tries every free-index value
+DEFAULT_INDEX_RANGE = 7  # the range of a free index nobody declared
 
 
 @dataclass
@@ -101,8 +104,19 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
 
 # --- gathering evidence ----------------------------------------------------------------------
 
+_DEFINED: dict = {}  # (point, number system) -> values of definitions, for one gather
+
+
 def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     """Evidence size set by size set, until a difference shows or every point agrees."""
+    _DEFINED.clear()
+    try:
+        return _gather(problem, seed, rtol)
+    finally:
+        _DEFINED.clear()
+
+
+def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     evidence = Evidence()
     every = [problem.expected, problem.answer, *problem.meanings.values()]
     ranges = {sp.sympify(problem.index_ranges[i]) for i in free_indices(problem.expected, problem.answer)
@@ -111,8 +125,9 @@ def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     cheap = not any(isinstance(e, sp.Basic) and (getattr(e, "is_Matrix", False) or e.has(sp.MatrixSymbol))
                     for e in every)
     sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=_fingerprint(problem))
-    for sizes in sets:
-        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)))
+    for number, sizes in enumerate(sets):
+        thorough = number < FULL_INDEX_SETS  # every free-index value at one point of the first sets
+        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)), thorough)
         if status == _STOP:
             break
         evidence.sizes_tried += status == _INFORMATIVE
@@ -127,10 +142,11 @@ def _fingerprint(problem: Problem) -> str:
     return sp.srepr(problem.expected) + "\x1f" + sp.srepr(problem.answer)
 
 
-def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int) -> str:
+def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int,
+               thorough: bool = True) -> str:
     indices = sorted(set(free_indices(problem.expected, problem.answer))
                      | set(family_indices(problem.index_ranges, problem.expected, problem.answer)), key=str)
-    assignments = _assignments(indices, problem.index_ranges, sizes)
+    assignments = _assignments(indices, problem.index_ranges, sizes, _fingerprint(problem))
     base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd, problem.symmetric, problem.bounds)
     extra = breakpoint_points(problem, base[0], seed)
     start = start_digits(problem.expected, problem.answer)
@@ -139,7 +155,7 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
     for n, point in enumerate(base + extra):
         if large and POINTS_PER_SIZE_LARGE <= n < len(base):
             continue
-        for assignment in _rotation(assignments, n):
+        for assignment in (assignments if thorough and n == 0 else _rotation(assignments, n)):
             result = _sample(problem, point, assignment, start, rtol, exactness, seed, evidence)
             if result in (_STOP, _SKIP_SIZES):
                 return result if result == _STOP else (_INFORMATIVE if informative else _NOTHING)
@@ -161,7 +177,9 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
 
     def values(kind):
         bindings = {symbol: kind.number(Fraction(v)) for symbol, v in assignment.items()}
-        evaluator = Evaluator(kind, point, problem.meanings, bindings, seed=seed)
+        # Definitions are closed: their values at this point serve every free-index value.
+        defined = _DEFINED.setdefault((id(point), id(kind)), {})
+        evaluator = Evaluator(kind, point, problem.meanings, bindings, seed=seed, defined=defined)
         try:
             e = evaluator.value(problem.expected)
         except ShapeMismatch:
@@ -181,7 +199,9 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
                 if shaped is None:
                     return _STOP
                 return Sample(where, *shaped, EQUAL if shaped[0] == shaped[1] else DIFFERENT, True)
-        measured = Magnitudes(start)  # the first evaluation also measures the digits needed
+        # The first evaluation also measures the digits needed (one measure per point, so the
+        # values of definitions it keeps were measured when first made).
+        measured = _DEFINED.setdefault((id(point), "measure", start), Magnitudes(start))
         e, a = values(measured)
         needed = min(max(start, BASE_DIGITS + measured.spread_digits()), MAX_DIGITS)
         if needed > start:
@@ -310,26 +330,39 @@ def family_indices(ranges: dict, *exprs) -> list:
     return sorted(found, key=str)
 
 
-def _assignments(indices, ranges: dict, sizes: dict) -> list[dict]:
+def _assignments(indices, ranges: dict, sizes: dict, seed: object = 0) -> list[dict]:
+    """Values of the free indices to try at one set of sizes: all of them when there are few, else a
+    drawn sample with the diagonal, the corners and every value of each index at least once."""
     if not indices:
         return [{}]
     spans = []
     for index in indices:
-        top = ranges.get(index, 3)
+        top = ranges.get(index, DEFAULT_INDEX_RANGE)
         top = int(sp.sympify(top).xreplace({k: sp.Integer(v) for k, v in sizes.items()})) \
             if isinstance(top, sp.Basic) else int(top)
-        spans.append(range(1, max(top, 1) + 1))
-    combos = list(itertools.product(*spans))
-    if len(combos) > MAX_ASSIGNMENTS:
-        diagonal = [c for c in combos if len(set(c)) == 1][:2]
-        rest = [c for c in combos if c not in diagonal]
-        step = max(1, len(rest) // (MAX_ASSIGNMENTS - len(diagonal)))
-        combos = diagonal + rest[::step][:MAX_ASSIGNMENTS - len(diagonal)] + [combos[-1]]
+        spans.append(list(range(1, max(top, 1) + 1)))
+    total = 1
+    for span in spans:
+        total *= len(span)
+    if total <= MAX_ASSIGNMENTS:
+        combos = list(itertools.product(*spans))
+    else:
+        rng = random.Random(str(seed))
+        combos = {tuple(span[0] for span in spans), tuple(span[-1] for span in spans),
+                  tuple(span[0] if k % 2 else span[-1] for k, span in enumerate(spans))}
+        low = min(len(span) for span in spans)
+        combos |= {tuple(span[v] for span in spans) for v in range(low)}  # the diagonal
+        for k, span in enumerate(spans):  # every value of every index
+            for value in span:
+                combos.add(tuple(value if n == k else rng.choice(other) for n, other in enumerate(spans)))
+        while len(combos) < MAX_ASSIGNMENTS:
+            combos.add(tuple(rng.choice(span) for span in spans))
+        combos = sorted(combos)
     return [dict(zip(indices, combo)) for combo in combos]
 
 
 def _rotation(assignments: list, n: int) -> list:
-    """The free-index values tried at the n-th point: a few at each, all of them over the points."""
+    """The free-index values tried at the n-th point: a share at each, all of them over the points."""
     if len(assignments) <= PER_POINT:
         return assignments
     return [assignments[(n * PER_POINT + k) % len(assignments)] for k in range(PER_POINT)]

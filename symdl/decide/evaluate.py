@@ -171,20 +171,18 @@ class Evaluator:
         indices = tuple(self._integer(i) for i in expr.indices)
         base = expr.base
         if base in self.definitions:
+            if (base, indices) in self._defined:
+                return self._defined[(base, indices)]
             function = self.definitions[base]
             values = dict(zip(function.variables, map(self.number, map(Fraction, indices))))
             return self.defined((base, indices), function.expr, values)
-        name = base.label.name
-        key = ("s", entry_name(name, indices))  # x_i at i = 2 is the same number as a written x_{2}
+        key = ("s", entry_name(base.label.name, indices))  # x_i at i = 2 is the same number as a written x_{2}
         if key in self.overrides:
             return self.overrides[key]
-        label = base.label
-        kind = "real"
-        if getattr(label, "is_positive", None) or getattr(label, "is_nonnegative", None):
-            kind = "positive"
-        if getattr(label, "is_integer", None):
-            kind = "positive integer" if kind == "positive" else "integer"
-        return self.number(self.point.named(key[1], kind))
+        leaf = ("leaf", key)
+        if leaf not in self._defined:
+            self._defined[leaf] = self.number(self.point.named(key[1], _drawn_as(base.label)))
+        return self._defined[leaf]
 
     def _matrix_symbol(self, symbol):
         if symbol in self.definitions:
@@ -262,6 +260,16 @@ class Evaluator:
         raise CannotEvaluate(f"a derivative with respect to {type(wrt).__name__}")
 
 
+def _drawn_as(label) -> str:
+    """How a family's entries are drawn, from its label's assumptions."""
+    kind = "real"
+    if getattr(label, "is_positive", None) or getattr(label, "is_nonnegative", None):
+        kind = "positive"
+    if getattr(label, "is_integer", None):
+        kind = "positive integer" if kind == "positive" else "integer"
+    return kind
+
+
 def entry_name(name: str, indices: tuple) -> str:
     """The name of an entry as the parser names a written one: ``x_{2}``, ``w_{12}``, ``w_{1,12}``."""
     texts = [str(i) for i in indices]
@@ -286,7 +294,13 @@ def _add(ev: Evaluator, expr):
     total = 0
     for arg in expr.args:
         total = total + ev.scalar_value(arg)
-    return total
+    return _noted(ev, total)
+
+
+def _noted(ev: Evaluator, value):
+    """Let a number system that measures magnitudes see a sum or a product too."""
+    note = getattr(ev.kind, "_note", None)
+    return note(value) if note is not None else value
 
 
 def _mul(ev: Evaluator, expr):
@@ -299,7 +313,7 @@ def _mul(ev: Evaluator, expr):
             matrix = value
         else:
             product = product * (value.rows[0][0] if isinstance(value, Mat) else value)
-    return matrix.scale(product) if matrix is not None else product
+    return matrix.scale(product) if matrix is not None else _noted(ev, product)
 
 
 def _pow(ev: Evaluator, expr):

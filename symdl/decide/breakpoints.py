@@ -8,6 +8,8 @@ by a scan and bisection, and points placed just before and just after each zero.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy as sp
 
 from symdl.decide.arith import CannotEvaluate, NotExact, Undefined, primal
@@ -17,10 +19,10 @@ from symdl.decide.points import Point, dyadic
 from symdl.decide.precision import precise
 from symdl.functions import relu, step
 
-MAX_BREAKPOINTS = 6
-ROOTS_PER_BREAKPOINT = 2
-OFFSETS = (1e-6, 1e-3, 1e-1)  # relative distances from a zero, on each side
-GRID = sorted({sign * 10 ** (k / 2) for k in range(-12, 13) for sign in (1, -1)} | {0.0})
+MAX_BREAKPOINTS = 8
+ROOTS_PER_BREAKPOINT = 3
+OFFSETS = (1e-9, 1e-5, 1e-2)  # relative distances from a zero, on each side
+GRID = sorted({sign * 10 ** (k / 2) for k in range(-14, 25) for sign in (1, -1)} | {0.0})
 
 
 def switches(expr) -> list:
@@ -50,27 +52,38 @@ def _relations(condition):
 
 
 def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
-    """Points just before and after the zeros of each switching quantity, along one of its symbols."""
+    """Points just before and after the zeros of each switching quantity, along one of its symbols,
+    and between any two zeros however close (two switches 10^{-8} apart are still told apart)."""
     quantities = []
     for side in (problem.expected, problem.answer):
         if isinstance(side, sp.Basic):
             for g in switches(side):
                 if g not in quantities and g.free_symbols:
                     quantities.append(g)
-    made = []
+    roots: dict = {}  # variable -> zeros found along it
+    integers: dict = {}  # variable -> zeros that are integers where values jump (floor, ceiling)
     for g in quantities[:MAX_BREAKPOINTS]:
         variable = _plain_variable(g)
         if variable is None:
             continue
-        for root in _zeros(g, variable, base, problem.meanings, seed)[:ROOTS_PER_BREAKPOINT]:
+        found = _zeros(g, variable, base, problem.meanings, seed)[:ROOTS_PER_BREAKPOINT]
+        roots.setdefault(variable, []).extend(found)
+        if isinstance(g, sp.sin):
+            integers.setdefault(variable, []).extend(round(r) for r in found)
+    made = []
+    for variable, found in roots.items():
+        values = []
+        ordered = sorted(set(found))
+        for root in ordered:
             for offset in OFFSETS:
                 distance = offset * (1 + abs(root))
-                for value in (root - distance, root + distance):
-                    if not _allowed(variable, value, base):
-                        continue
-                    made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
-                                      {("s", variable.name): dyadic(value)}, base.spd, base.symmetric,
-                                      dict(base.bounds)))
+                values += [root - distance, root + distance]
+        values += [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]
+        exact = [Fraction(v) for v in sorted(set(integers.get(variable, [])))]
+        for value in [dyadic(v) for v in values] + exact:
+            if _allowed(variable, float(value), base):
+                made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
+                                  {("s", variable.name): value}, base.spd, base.symmetric, dict(base.bounds)))
     return made
 
 
@@ -104,16 +117,40 @@ def _zeros(g, variable, base: Point, meanings, seed: int) -> list[float]:
             return None
         return float(primal(result))
 
+    zeros = _polynomial_zeros(g, variable, base, meanings, seed)
+    if zeros is not None:
+        return zeros
     grid = [(t, value(t)) for t in GRID]
-    zeros = []
+    zeros = [t for t, v in grid if v == 0]
     for (t0, v0), (t1, v1) in zip(grid, grid[1:]):
-        if v0 is None or v1 is None:
+        if v0 is None or v1 is None or v0 == 0 or v1 == 0:
             continue
-        if v0 == 0:
-            zeros.append(t0)
-        elif (v0 < 0) != (v1 < 0) and v1 != 0:
+        if (v0 < 0) != (v1 < 0):
             zeros.append(_bisect(value, t0, t1, v0))
     return zeros
+
+
+def _polynomial_zeros(g, variable, base: Point, meanings, seed: int):
+    """The real zeros of ``g`` when it is a polynomial in ``variable`` (a narrow bump like
+    (x-3)^2 < 10^{-4} never changes sign on a grid); None when it is not one."""
+    try:
+        polynomial = sp.Poly(g, variable)
+    except (sp.PolynomialError, sp.GeneratorsNeeded, TypeError, ValueError):
+        return None
+    if polynomial.degree() < 1 or polynomial.degree() > 8:
+        return None
+    kind = precise(40)
+    try:
+        coefficients = [Evaluator(kind, base, meanings, seed=seed).value(c) for c in polynomial.all_coeffs()]
+        found = kind.context.polyroots(coefficients, maxsteps=200, extraprec=60)
+    except (Undefined, CannotEvaluate, NotExact, ShapeMismatch, ArithmeticError, TypeError, ValueError,
+            kind.context.NoConvergence if hasattr(kind.context, "NoConvergence") else ArithmeticError):
+        return None
+    real = []
+    for root in found:
+        if abs(kind.context.im(root)) <= 1e-20 * max(1, abs(root)):
+            real.append(float(kind.context.re(root)))
+    return real
 
 
 def _bisect(value, low: float, high: float, at_low: float) -> float:

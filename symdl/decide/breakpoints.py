@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from symdl.decide.arith import CannotEvaluate, NotExact, Undefined, primal
+from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import Point, dyadic
@@ -61,15 +61,17 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
                 if g not in quantities and g.free_symbols:
                     quantities.append(g)
     roots: dict = {}  # variable -> zeros found along it
-    integers: dict = {}  # variable -> zeros that are integers where values jump (floor, ceiling)
+    integers: dict = {}  # variable -> zeros known exactly (a switch is then tried on its zero too)
     for g in quantities[:MAX_BREAKPOINTS]:
         variable = _plain_variable(g)
         if variable is None:
             continue
-        found = _zeros(g, variable, base, problem.meanings, seed)[:ROOTS_PER_BREAKPOINT]
+        found = sorted(_zeros(g, variable, base, problem.meanings, seed), key=abs)[:ROOTS_PER_BREAKPOINT]
         roots.setdefault(variable, []).extend(found)
         if isinstance(g, sp.sin):
-            integers.setdefault(variable, []).extend(round(r) for r in found)
+            integers.setdefault(variable, []).extend(Fraction(round(r)) for r in found)
+        else:
+            integers.setdefault(variable, []).extend(_exact_zeros(g, variable, base, problem.meanings, seed))
     made = []
     for variable, found in roots.items():
         values = []
@@ -79,7 +81,7 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
                 distance = offset * (1 + abs(root))
                 values += [root - distance, root + distance]
         values += [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]
-        exact = [Fraction(v) for v in sorted(set(integers.get(variable, [])))]
+        exact = sorted(set(integers.get(variable, [])))
         for value in [dyadic(v) for v in values] + exact:
             if _allowed(variable, float(value), base):
                 made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
@@ -128,6 +130,22 @@ def _zeros(g, variable, base: Point, meanings, seed: int) -> list[float]:
         if (v0 < 0) != (v1 < 0):
             zeros.append(_bisect(value, t0, t1, v0))
     return zeros
+
+
+def _exact_zeros(g, variable, base: Point, meanings, seed: int) -> list:
+    """The zero of a switch that is linear in the variable, exactly (``1[x>0]`` and ``1[x≥0]``
+    differ at 0 alone)."""
+    try:
+        polynomial = sp.Poly(g, variable)
+        if polynomial.degree() != 1:
+            return []
+        slope, intercept = (Evaluator(EXACT, base, meanings, seed=seed).value(c) for c in polynomial.all_coeffs())
+    except (sp.PolynomialError, sp.GeneratorsNeeded, Undefined, CannotEvaluate, NotExact, ShapeMismatch,
+            ArithmeticError, TypeError, ValueError):
+        return []
+    if not isinstance(slope, Fraction) or not isinstance(intercept, Fraction) or slope == 0:
+        return []
+    return [-intercept / slope]
 
 
 def _polynomial_zeros(g, variable, base: Point, meanings, seed: int):

@@ -123,7 +123,7 @@ EXPECTED = [
     row("step-threshold-in-sigmoid", r"\mathbb{1}[x>0]", r"\mathbb{1}[\sigma(x) > 0.5000001]", {}, NE),
     row("step-threshold-in-tanh", r"\mathbb{1}[x>0]", r"\mathbb{1}[\tanh(x) > 10^{-9}]", {}, NE),
     row("elu-threshold-shifted", r"\begin{cases} x & x>0 \\ e^x - 1 & \text{otherwise}\end{cases}",
-        r"\begin{cases} x & x>-10^{-8} \\ e^x - 1 & \text{otherwise}\end{cases}", {}, NE, BREAKPOINTS),
+        r"\begin{cases} x & x>-10^{-8} \\ e^x - 1 & \text{otherwise}\end{cases}", {}, NE),
     row("max-plus-near-tie-indicator", r"\max(x, y)", r"\frac{x+y+|x-y|}{2} + \mathbb{1}[|x-y|<10^{-9}]", {},
         NE),
     row("relu-derivative-threshold", r"\frac{d}{dx}\max(0, x)", r"\mathbb{1}[x>10^{-9}]", {}, NE),
@@ -218,10 +218,7 @@ EXPECTED = [
     row("real-cube-root", "-2", r"\sqrt[3]{-8}", {}, EQ,
         "arith.py power: an odd root of a negative number is 'not a real number'"),
     row("elu-wrong-branch-gets-a-verdict", r"\begin{cases} x & x>0 \\ e^x - 1 & \text{otherwise}\end{cases}",
-        r"\begin{cases} x & x>0 \\ x + x^2/2 & \text{otherwise}\end{cases}", {}, NE,
-        "diagnose.py _reason/_close: exact (Fraction) and high-precision (mpf) samples mixed; "
-        "max(abs(mpf), abs(Fraction)) raises TypeError, which decide() turns into 'undecided' with a "
-        "Python message"),
+        r"\begin{cases} x & x>0 \\ x + x^2/2 & \text{otherwise}\end{cases}", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

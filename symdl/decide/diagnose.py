@@ -87,7 +87,7 @@ def _transposed_example(sample, shape_e, shape_a) -> dict:
 
 def _reason(problem: Problem, evidence: Evidence, seed: int) -> tuple[str | None, str]:
     samples = _more_samples(problem, evidence, seed)
-    pairs = [(e, a) for s in samples for e, a in zip(s.expected, s.answer)]
+    pairs = [(_real(e), _real(a)) for s in samples for e, a in zip(s.expected, s.answer)]
     if pairs and all(_close(a, -e) for e, a in pairs) and any(e != 0 for e, _ in pairs):
         return "sign flipped", "the answer is the negative of the expected result"
     is_square = getattr(problem.expected, "is_Matrix", False) and problem.expected.shape[0] == problem.expected.shape[1]
@@ -121,6 +121,15 @@ def _more_samples(problem, evidence, seed) -> list:
         if hasattr(sample, "expected"):
             samples.append(sample)
     return samples
+
+
+def _real(value):
+    """One kind of number for comparing: exact fractions as 120-digit mpmath numbers."""
+    from fractions import Fraction
+
+    from symdl.decide.precision import precise
+
+    return precise(120).number(Fraction(value)) if isinstance(value, (int, Fraction)) else value
 
 
 def _close(x, y) -> bool:

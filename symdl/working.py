@@ -25,7 +25,8 @@ from symdl.check import (
 )
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.decide.facts import read_facts, with_sizes
-from symdl.decide.rounding import consistent, written_decimals
+from symdl.decide.numbers import MIN_FIGURES
+from symdl.decide.rounding import consistent, too_few_figures, written_decimals
 from symdl.errors import ParameterError, ParseError, SymdlError
 from symdl.parse import Context, parse, unknown_bound
 from symdl.parse.working import read_working
@@ -113,6 +114,7 @@ class _Side:
     text: str
     parsed: object = None
     failure: str | None = None
+    shapes_clash: bool = False  # read, but its matrices cannot be added or multiplied: a wrong line
 
     @property
     def value(self):
@@ -131,7 +133,8 @@ class _Setting:
     make: object  # Claim -> Problem
     bounds: dict = field(default_factory=dict)  # unknown sum bounds fixed by the index ranges
     unhonoured_names: set = field(default_factory=set)
-    data: frozenset = frozenset()
+    data: set = field(default_factory=set)  # decimals known to be exact values (given, or reached exactly)
+    digits: int | None = None
 
 
 def check_working(text: str, expected: str | None = None, derivation: str | None = None, params: dict | None = None,
@@ -147,6 +150,7 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
         setting, result = _setting(derivation, params, shapes, assume, indices, seed)
     except SymdlError as exc:
         return Working(texts, (StepVerdict(0, texts[0], "error", detail=str(exc)),), None)
+    setting.digits = digits
     steps, previous, target_text = [], None, None
     first_expression = None
     for line in lines:
@@ -165,9 +169,13 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
                 previous = side
                 first_expression = first_expression or side
                 continue
-            if setting.data == frozenset() and first_expression is not None:
-                setting.data = frozenset(written_decimals(first_expression.text).items())
-            steps.append(_step(line.index, previous, side, written.relation, setting, rtol, seed))
+            if not setting.data and first_expression is not None:
+                setting.data = set(written_decimals(first_expression.text).items())
+            step = _step(line.index, previous, side, written.relation, setting, rtol, seed)
+            if step.verdict == "equivalent" and step.method != "carried rounding" and side.tolerance is None:
+                # Reached exactly: its decimals are values, not roundings, wherever they are used later.
+                setting.data |= set(written_decimals(side.text).items())
+            steps.append(step)
             previous = side
     first_wrong = next((s.line for s in steps if s.verdict == "not_equivalent"), None)
     final = _final(previous, expected, derivation, result, target_text, setting, digits, rtol, seed)
@@ -225,7 +233,7 @@ def _read_side(text: str, setting: _Setting) -> _Side:
     try:
         return _Side(text, parse(text, setting.context))
     except SymdlError as exc:
-        return _Side(text, None, str(exc))
+        return _Side(text, None, str(exc), shapes_clash=str(exc).startswith("shape mismatch"))
     except RecursionError:
         return _Side(text, None, "nested too deeply")
 
@@ -242,6 +250,8 @@ def _names_a_quantity(side: _Side) -> bool:
         value = value.args[1]  # -\ln L
     if isinstance(value, (sp.log, sp.exp)) and len(value.args) == 1:
         value = value.args[0]
+    if isinstance(value, sp.Pow) and value.exp.is_Number:
+        value = value.base  # \sigma_B^{2}: the variance is named by its square
     named = (sp.Symbol, sp.Indexed, sp.MatrixSymbol, sp.core.function.AppliedUndef)
     return isinstance(value, named) or type(value).__name__ == "MatrixElement"
 
@@ -250,6 +260,8 @@ def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Sett
     if relation not in CHECKED_RELATIONS:
         return StepVerdict(line, side.text, "unchecked", detail=f"not checked (relation {_shown(relation)})",
                            relation=relation)
+    if side.shapes_clash:
+        return StepVerdict(line, side.text, "not_equivalent", "shape mismatch", None, "shapes", side.failure, relation)
     if side.parsed is None:
         return StepVerdict(line, side.text, "error", detail=f"not read: {side.failure}", relation=relation)
     if previous.parsed is None:
@@ -260,7 +272,12 @@ def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Sett
         expected, answer, tolerance = answer, expected, previous.tolerance
     verdict = decide(setting.make(Claim(expected, answer, tolerance, "")), tolerance=tolerance, rtol=rtol, seed=seed)
     if verdict.verdict != "equivalent" and (written_decimals(side.text) or written_decimals(previous.text)):
-        carried = consistent(previous.value, side.value, (previous.text, side.text), setting.data)
+        carried = consistent(previous.text, side.text, lambda text: parse(text, setting.context).expr,
+                             setting.data, setting.make(Claim(0, 0, None, "")).meanings)
+        if carried and too_few_figures(previous.text, side.text, setting.data, setting.digits or MIN_FIGURES):
+            return StepVerdict(line, side.text, "not_equivalent", "rounding: too few significant figures",
+                               None, "number", f"a rounded value needs at least {setting.digits or MIN_FIGURES} "
+                               "significant figures", relation)
         if carried:
             return StepVerdict(line, side.text, "equivalent", method="carried rounding", relation=relation,
                                detail="right once each decimal written is read as the rounding it is")

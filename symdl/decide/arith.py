@@ -347,14 +347,14 @@ _SLOPES = {
     "atan": lambda k, x, fx: 1 / (1 + x * x),
     "sinh": lambda k, x, fx: call(k, "cosh", x),
     "cosh": lambda k, x, fx: call(k, "sinh", x),
-    "tanh": lambda k, x, fx: 1 - fx * fx,
+    "tanh": lambda k, x, fx: power(k, call(k, "sech", x), Fraction(2)),  # not 1 - tanh²: no cancellation
     "sech": lambda k, x, fx: -fx * call(k, "tanh", x),
     "csch": lambda k, x, fx: -fx * call(k, "coth", x),
-    "coth": lambda k, x, fx: 1 - fx * fx,
+    "coth": lambda k, x, fx: -power(k, call(k, "csch", x), Fraction(2)),
     "asinh": lambda k, x, fx: 1 / power(k, x * x + 1, Fraction(1, 2)),
     "acosh": lambda k, x, fx: 1 / power(k, x * x - 1, Fraction(1, 2)),
     "atanh": lambda k, x, fx: 1 / (1 - x * x),
-    "sigmoid": lambda k, x, fx: fx * (1 - fx),
+    "sigmoid": lambda k, x, fx: fx * call(k, "sigmoid", -x),  # σ(x)σ(-x): no cancellation
 }
 
 

@@ -203,7 +203,10 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
         # values of definitions it keeps were measured when first made).
         measured = _DEFINED.setdefault((id(point), "measure", start), Magnitudes(start))
         e, a = values(measured)
-        needed = min(max(start, BASE_DIGITS + measured.spread_digits()), MAX_DIGITS)
+        needed = max(start, BASE_DIGITS + measured.spread_digits())
+        if needed > MAX_DIGITS:
+            evidence.skipped += 1  # magnitudes too far apart for any precision we can afford: says nothing
+            return None
         if needed > start:
             start = needed
             e, a = values(precise(start))

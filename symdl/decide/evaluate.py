@@ -348,8 +348,8 @@ def _log(ev: Evaluator, expr):
 
 
 def _sigmoid_prime(ev: Evaluator, expr):
-    s = call(ev.kind, "sigmoid", ev.scalar_value(expr.args[0]))
-    return s * (1 - s)
+    x = ev.scalar_value(expr.args[0])
+    return call(ev.kind, "sigmoid", x) * call(ev.kind, "sigmoid", -x)  # σ(x)(1-σ(x)) without cancellation
 
 
 def _relu(ev: Evaluator, expr):

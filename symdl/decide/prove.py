@@ -7,6 +7,10 @@ says "different". Definitions are written out with every bound index renamed fir
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+
 import sympy as sp
 
 from symdl.calculus import MatrixDerivative, ScalarDerivative
@@ -15,6 +19,8 @@ from symdl.calculus import MatrixDerivative, ScalarDerivative
 EXPAND_BUDGET = 400
 SIMPLIFY_BUDGET = 60
 QUICK_BUDGET = 20
+STEP_SECONDS = 0.5  # for one symbolic step before any point is tried
+THOROUGH_SECONDS = 2.0  # when the evidence could not decide
 
 
 def written_out(expr, meanings: dict, rounds: int = 32):
@@ -77,11 +83,39 @@ def prove_zero(difference, thorough: bool = False) -> str | None:
         attempts.append(("simplify", sp.simplify))
     for name, attempt in attempts:
         try:
-            if attempt(difference) == 0:
-                return name
-        except Exception:  # noqa: BLE001 - SymPy raises many kinds on odd input; a failed step proves nothing
+            with time_budget(STEP_SECONDS if not thorough else THOROUGH_SECONDS):
+                if attempt(difference) == 0:
+                    return name
+        except (_OutOfTime, Exception):  # noqa: BLE001 - SymPy raises many kinds; a failed step proves nothing
             continue
     return None
+
+
+class _OutOfTime(BaseException):
+    """A symbolic step ran past its budget: it proves nothing (a BaseException, so SymPy's own
+    ``except Exception`` cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float):
+    """Stop the block after ``seconds`` of wall time (SIGALRM; where signals cannot be used, that
+    is outside the main thread, the block runs unbounded and the caller's own timeout applies)."""
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer") \
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def prove_equal(expected, answer, meanings: dict, thorough: bool = False) -> str | None:

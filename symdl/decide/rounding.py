@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 
 from symdl.decide.arith import CannotEvaluate, NotExact, Undefined
@@ -80,22 +79,84 @@ class Intervals:
         raise NotExact("factorial in interval arithmetic")
 
 
-def consistent(before, after, texts: tuple[str, str], data=frozenset(), meanings=None) -> bool | None:
+PLACEHOLDER = r"\mathrm{zdec%s}"
+
+
+def _letters(n: int) -> str:
+    text = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        text = chr(ord("a") + rest) + text
+    return text
+
+
+def with_placeholders(text: str, first: int = 0) -> tuple[str, dict]:
+    """``text`` with each written decimal replaced by a name (numbered from ``first``), and
+    (name -> (value, half-unit))."""
+    found = {}
+
+    def replace(match):
+        name = PLACEHOLDER % _letters(first + len(found))
+        value, half = _decimal_of(match)
+        found[name] = (value, half)
+        return " " + name + " "
+
+    return _DECIMAL.sub(replace, text), found
+
+
+def _decimal_of(match) -> tuple[Fraction, Fraction]:
+    whole, fraction, exponent = match.group(1), match.group(2), match.group(3)
+    scale = Fraction(10) ** int(exponent or 0)
+    value = Fraction(int(whole or "0") * 10 ** len(fraction) + int(fraction), 10 ** len(fraction)) * scale
+    return value, Fraction(1, 2 * 10 ** len(fraction)) * scale
+
+
+def significant_figures(value: Fraction, half: Fraction) -> int:
+    mantissa = abs(value / (2 * half))
+    return len(str(int(mantissa))) if mantissa >= 1 else 0
+
+
+def too_few_figures(before_text: str, after_text: str, data, needed: int) -> bool:
+    """Whether the later side writes a new rounded decimal with fewer significant figures than needed."""
+    before = set(written_decimals(before_text).items())
+    for value, half in written_decimals(after_text).items():
+        if value >= 0 and (value, half) not in before and (value, half) not in data \
+                and significant_figures(value, half) < needed:
+            return True
+    return False
+
+
+def consistent(before_text: str, after_text: str, read, data=frozenset(), meanings=None) -> bool | None:
     """Whether two constant sides agree once their written decimals are read as intervals; None when
     that cannot be told (symbols, or constructs interval arithmetic does not cover).
 
-    Decimals in ``data`` (value and half-unit pairs of the ones the working started from: given
-    inputs, not roundings) stay exact; ``0.10`` is not the data ``0.1``.
+    ``read(text)`` parses a side; decimals become names first, so that ``\frac{3}{1.871}`` keeps
+    1.871 as the rounding it is instead of folding into 3000/1871. Decimals in ``data`` (value and
+    half-unit pairs of the ones the working started from: given inputs, not roundings) stay exact;
+    ``0.10`` is not the data ``0.1``.
     """
-    if any(not isinstance(side, sp.Basic) or side.free_symbols for side in (before, after)):
+    if not written_decimals(before_text) and not written_decimals(after_text):
         return None
-    widened = {value: half for value, half in {**written_decimals(texts[0]), **written_decimals(texts[1])}.items()
-               if (value, half) not in data}
-    if not widened:
+    sides, names = [], {}
+    for text in (before_text, after_text):
+        replaced, found = with_placeholders(text, len(names))
+        try:
+            sides.append(read(replaced))
+        except Exception:  # noqa: BLE001 - a side that cannot be read this way cannot be judged this way
+            return None
+        names.update(found)
+    bindings = {}
+    for side in sides:
+        for symbol in getattr(side, "free_symbols", ()):
+            if getattr(symbol, "name", None) in names:
+                value, half = names[symbol.name]
+                bindings[symbol] = _interval_of(value, None if (value, half) in data else half)
+    if any(set(getattr(side, "free_symbols", ())) - set(bindings) for side in sides):
         return None
-    evaluator = Evaluator(Intervals(widened), Point(0, 0, 0.0), meanings or {})
+    evaluator = Evaluator(Intervals({}), Point(0, 0, 0.0), meanings or {}, bindings)
     try:
-        left, right = evaluator.value(before), evaluator.value(after)
+        left, right = evaluator.value(sides[0]), evaluator.value(sides[1])
     except (CannotEvaluate, NotExact, Undefined, ShapeMismatch, ArithmeticError, TypeError, ValueError):
         return None
     left = left.entries() if isinstance(left, Mat) else [left]
@@ -103,6 +164,13 @@ def consistent(before, after, texts: tuple[str, str], data=frozenset(), meanings
     if len(left) != len(right):
         return None
     return all(_meet(_interval(x), _interval(y)) for x, y in zip(left, right))
+
+
+def _interval_of(value: Fraction, half: Fraction | None):
+    point = iv.mpf(value.numerator) / value.denominator
+    if half is None:
+        return point
+    return point + iv.mpf([-1, 1]) * (iv.mpf(half.numerator) / half.denominator)
 
 
 def _interval(value):

@@ -198,7 +198,7 @@ CASES = [
                         r"&= 226492416 + 157286400 \\ &= 383788816"),
          why="B.7: the branches are right; their sum is 383778816 (a digit slip in the last line)"),
     dict(id="softmax-decimal-fraction-correct", category="course arithmetic", first_wrong=None,
-         expected=r"\frac{e^{2}}{e^{2} + e^{1} + e^{0.1}}", xfail=FOLDED, xfail_confirm=FOLDED,
+         expected=r"\frac{e^{2}}{e^{2} + e^{1} + e^{0.1}}",
          answer=aligned(r"p_1 &= \frac{e^{2.0}}{e^{2.0} + e^{1.0} + e^{0.1}} \\",
                         r"&= \frac{7.389}{7.389 + 2.718 + 1.105} \\ &= \frac{7.389}{11.212} \\ &= 0.659"),
          why="B.2: each exponential rounded to 3 places, summed exactly; 7.389/11.212 = 0.65903 -> 0.659"),
@@ -216,7 +216,7 @@ CASES = [
     dict(id="dropout-numeric-multiplied", category="course arithmetic", first_wrong=1,
          answer=aligned(r"\tilde{a} &= \frac{2.5}{0.8} \\ &= 2.5 \times 0.8 \\ &= 2"),
          why="inverted dropout divides by the keep probability (3.125); line 1 multiplies; line 2 carried"),
-    dict(id="rmsprop-gradient-not-squared", category="course arithmetic", first_wrong=1, xfail_lines=FOLDED,
+    dict(id="rmsprop-gradient-not-squared", category="course arithmetic", first_wrong=1,
          answer=aligned(RMSPROP0, r"&= 0.5 - \frac{0.002}{\sqrt{0.02}} \\ &= 0.5 - 0.01414 \\ &= 0.48586"),
          why="C.4 RMSProp: 0.1 * 0.2^2 = 0.004, line 1 writes 0.02 (g not squared); 0.002/sqrt(0.02) ="
              " 0.0141421 -> 0.01414 and 0.5 - 0.01414 = 0.48586 (carried)"),
@@ -228,7 +228,7 @@ CASES = [
          answer=aligned(ADAM0, r"&= 0.5 - 0.001 \times \frac{0.1}{\sqrt{0.01}} \\ &= 0.5 - 0.001 \times 1 \\",
                         r"&= 0.499"),
          why="C.4 Adam, t = 1, g = 0.1: m-hat = 0.1, v-hat = 0.01, step 0.001 * 0.1/0.1 (epsilon omitted)"),
-    dict(id="adam-vhat-slip", category="course arithmetic", first_wrong=1, xfail_lines=FOLDED,
+    dict(id="adam-vhat-slip", category="course arithmetic", first_wrong=1,
          answer=aligned(ADAM0, r"&= 0.5 - 0.001 \times \frac{0.1}{\sqrt{0.001}} \\",
                         r"&= 0.5 - 0.001 \times 3.162 \\ &= 0.496838"),
          why="v-hat = 0.00001/0.001 = 0.01; line 1 writes 0.001; 0.1/sqrt(0.001) = 3.16228 -> 3.162 and"
@@ -260,8 +260,7 @@ CASES = [
          why="D.6 with M = 3: 3! 2^3 = 48; line 2 writes 2^3 = 6; line 3 carried"),
 
     # ==== rounding ================================================================================
-    dict(id="rounding-carried-two-stages", category="rounding", first_wrong=None, xfail=FOLDED,
-         xfail_confirm=FOLDED,
+    dict(id="rounding-carried-two-stages", category="rounding", first_wrong=None,
          answer=aligned(RMSPROP0, r"&= 0.5 - 0.031623 \\ &= 0.468377 \\ &= 0.468"),
          why="0.002/sqrt(0.004) = 0.0316228 -> 0.031623; 0.5 - 0.031623 exactly; 0.468377 -> 0.468"),
     dict(id="rounding-truncated", category="rounding", first_wrong=2,
@@ -278,7 +277,7 @@ CASES = [
          answer=aligned(r"p_2 &= \frac{e^{1.0}}{e^{2.0} + e^{1.0} + e^{0.1}} \\ &= 0.24243 \\",
                         r"&= 0.2424 \\ &\approx 0.24"),
          why="0.2424330 -> 0.24243 -> 0.2424 -> 0.24, each a correct rounding (compare w68)"),
-    dict(id="rounding-too-few-digits", category="rounding", first_wrong=1, xfail=TOO_FEW_DIGITS,
+    dict(id="rounding-too-few-digits", category="rounding", first_wrong=1,
          answer=aligned(r"p_1 &= \frac{e^{2}}{e^{2} + e^{1} + e^{0.1}} \\ &= 0.7"),
          why="NOTATION.md: a rounding needs two significant figures; 0.7 does not answer 0.659"),
     # symdl refuses this 0.1 only because it equals the data 0.1 of e^{0.1}, which is never widened;
@@ -286,17 +285,16 @@ CASES = [
     dict(id="rounding-too-few-digits-vector", category="rounding", first_wrong=1,
          answer=aligned(SOFTMAX_VECTOR0, r"&= \begin{bmatrix}0.66\\0.24\\0.1\end{bmatrix}"),
          why="0.0986 written as 0.1: one significant figure (w17 writes 0.10, two places, which is right)"),
-    dict(id="rounding-too-few-digits-vector-middle", category="rounding", first_wrong=1, xfail=TOO_FEW_DIGITS,
+    dict(id="rounding-too-few-digits-vector-middle", category="rounding", first_wrong=1,
          answer=aligned(SOFTMAX_VECTOR0, r"&= \begin{bmatrix}0.66\\0.2\\0.10\end{bmatrix}"),
          why="0.2424 written as 0.2: one significant figure"),
     dict(id="rounding-too-early-final-off", category="rounding", first_wrong=None, verdict="not_equivalent",
-         expected=r"\frac{3}{\sqrt{3.5}}", xfail=FOLDED,
+         expected=r"\frac{3}{\sqrt{3.5}}",
          answer=aligned(r"\hat{z}_4 &= \frac{6 - 3}{\sqrt{3.5}} \\ &= \frac{3}{1.871} \\ &= 1.603"),
          why="batch norm (epsilon omitted): sqrt(3.5) = 1.870829 -> 1.871 is right, and 3/1.871 = 1.60342 ->"
              " 1.603 is right, but rounding so early misses the value 1.60357 -> 1.604: every step holds"
              " (carried rounding), the result does not"),
-    dict(id="rounding-carried-negative-quotient", category="rounding", first_wrong=None, xfail=FOLDED,
-         xfail_confirm=FOLDED,
+    dict(id="rounding-carried-negative-quotient", category="rounding", first_wrong=None,
          answer=aligned(r"N &= \frac{\log 0.05}{\log 0.875} \\ &= \frac{-2.996}{-0.1335} \\ &= 22.44"),
          why="ln 0.05 = -2.99573 -> -2.996 and ln 0.875 = -0.133531 -> -0.1335 are right; -2.996/-0.1335 ="
              " 22.4419 -> 22.44 (right by carried rounding; the exact ratio would give 22.43)"),
@@ -317,7 +315,7 @@ CASES = [
          answer=aligned(r"\frac{\partial}{\partial W_1}\frac{1}{2}\left\|W_2W_1x - t\right\|^{2}"
                         r" &= W_2^{T}(W_2W_1x - t)x^{T} \\ &= W_2^{T}W_2W_1xx^{T} - W_2^{T}tx^{T}"),
          why="the error is carried back through W_2 by W_2^T, then an outer product with x"),
-    dict(id="backprop-two-layer-dW1-dropped-factor", category="matrix", first_wrong=1, xfail=SHAPES_IN_LINE,
+    dict(id="backprop-two-layer-dW1-dropped-factor", category="matrix", first_wrong=1,
          shape={"W_1": [4, 3], "x": [3, 1], "W_2": [2, 4], "t": [2, 1]},
          answer=aligned(r"\frac{\partial}{\partial W_1}\frac{1}{2}\left\|W_2W_1x - t\right\|^{2}"
                         r" &= W_2^{T}(W_2W_1x - t)x^{T} \\ &= W_2^{T}W_2W_1xx^{T} - tx^{T}"),
@@ -486,13 +484,11 @@ CASES = [
                         r"&= \frac{1}{n}\sum_{i=1}^{n}z_i^{2} - 2\mu_z^{2} + \mu_z^{2} \\",
                         r"&= \frac{1}{n}\sum_{i=1}^{n}z_i^{2} - \mu_z^{2}"),
          why="the variance is the mean square minus the squared mean (w40 done right)"),
-    dict(id="bn-batch-numbers-named-variance", category="batch norm", first_wrong=None, xfail=NAMED_POWER,
-         xfail_confirm=NAMED_POWER,
+    dict(id="bn-batch-numbers-named-variance", category="batch norm", first_wrong=None,
          answer=aligned(r"\mu &= \frac{1 + 2 + 3 + 6}{4} = 3 \\",
                         r"\sigma^{2} &= \frac{(1 - 3)^{2} + (2 - 3)^{2} + (3 - 3)^{2} + (6 - 3)^{2}}{4} = \frac{14}{4} = 3.5"),
          why="mean and variance of the batch (1, 2, 3, 6); the second line names a new quantity, sigma^2"),
-    dict(id="bn-variance-named-sigma-squared", category="batch norm", first_wrong=None, xfail=NAMED_POWER,
-         xfail_confirm=NAMED_POWER,
+    dict(id="bn-variance-named-sigma-squared", category="batch norm", first_wrong=None,
          answer=aligned(r"\sigma_B^{2} &= \frac{1}{4}\left((1 - 3)^{2} + (2 - 3)^{2} + (3 - 3)^{2} + (6 - 3)^{2}\right) \\",
                         r"&= \frac{1}{4}(4 + 1 + 0 + 9) \\ &= 3.5"),
          why="the variance of the batch (1, 2, 3, 6) about its mean 3: 14/4 = 3.5; sigma_B^2 names it"),

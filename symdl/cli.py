@@ -18,10 +18,10 @@ from symdl.params import parse_assignments
 
 def cmd_list(args) -> int:
     """Name every built-in derivation with a one-line summary (with --params, its parameters too)."""
-    modules = registry.modules()
-    width = max(map(len, modules), default=0)
-    for name, module in modules.items():
-        print(f"{name:<{width}}  {module.SUMMARY}")
+    summaries = registry.summaries()
+    width = max(map(len, summaries), default=0)
+    for name, summary in summaries.items():
+        print(f"{name:<{width}}  {summary}")
         if args.params:
             print(_parameter_lines(name, indent=" " * (width + 2)))
     return 0

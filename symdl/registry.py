@@ -1,9 +1,15 @@
-"""The named derivations: one file each in ``derivations/``, found installed or in a checkout."""
+"""The named derivations: one file each in ``derivations/``, found installed or in a checkout.
+
+Names and summaries are read from each file's ``NAME = "…"`` and ``SUMMARY = "…"`` lines without
+running it (``symdl list`` stays quick); a module is executed only when it is asked for.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -13,6 +19,7 @@ from symdl.errors import ParameterError, SymdlError
 from symdl.params import reject_unknown
 
 _PACKAGE = Path(__file__).resolve().parent
+_DECLARED = re.compile(r'^(NAME|SUMMARY) = ("[^"\\\n]*")\s*$', re.MULTILINE)
 
 
 def _folders() -> list[Path]:
@@ -21,35 +28,54 @@ def _folders() -> list[Path]:
 
 
 @cache
-def modules() -> dict[str, ModuleType]:
-    """Every derivation module by its NAME, in file-name order."""
-    found: dict[str, ModuleType] = {}
+def _catalogue() -> dict[str, tuple[Path, str]]:
+    """Every derivation's file and summary by its NAME, in file-name order, no module executed."""
+    found: dict[str, tuple[Path, str]] = {}
     for folder in _folders():
         for path in sorted(folder.glob("*.py")):
             if path.name.startswith("_"):
                 continue
-            spec = importlib.util.spec_from_file_location(f"symdl_derivations.{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module  # dataclasses look their module up here
-            spec.loader.exec_module(module)
-            name = getattr(module, "NAME", None)
-            if name and name not in found:
-                found[name] = module
+            declared = {key: ast.literal_eval(value) for key, value in _DECLARED.findall(path.read_text(encoding="utf-8"))}
+            if "NAME" not in declared:  # written some other way: run the module to learn its name
+                module = _load(path)
+                declared = {"NAME": getattr(module, "NAME", None), "SUMMARY": getattr(module, "SUMMARY", "")}
+            if declared["NAME"] and declared["NAME"] not in found:
+                found[declared["NAME"]] = (path, declared.get("SUMMARY", ""))
         if found:
             break
     return found
 
 
+@cache
+def _load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"symdl_derivations.{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def modules() -> dict[str, ModuleType]:
+    """Every derivation module by its NAME, in file-name order (executes them all)."""
+    return {name: get(name) for name in names()}
+
+
 def names() -> list[str]:
-    return list(modules())
+    return list(_catalogue())
+
+
+def summaries() -> dict[str, str]:
+    """Each derivation's one-line summary by its NAME, read without executing the modules."""
+    return {name: summary for name, (_, summary) in _catalogue().items()}
 
 
 def get(name: str) -> ModuleType:
     try:
-        return modules()[name]
+        path, _ = _catalogue()[name]
     except KeyError:
         known = ", ".join(names())
         raise SymdlError(f"unknown derivation {name!r}; known: {known}") from None
+    return _load(path)
 
 
 def parameters(name: str) -> list[tuple[str, str, str]]:
@@ -74,4 +100,4 @@ def build(name: str, **params):
     return module.build(**params)
 
 
-__all__ = ["modules", "names", "get", "build", "parameters", "ParameterError"]
+__all__ = ["modules", "names", "summaries", "get", "build", "parameters", "ParameterError"]

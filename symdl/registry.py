@@ -11,6 +11,7 @@ import importlib.util
 import json
 import re
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -55,13 +56,30 @@ def _load(path: Path) -> ModuleType:
     return module
 
 
-def modules() -> dict[str, ModuleType]:
-    """Every derivation module by its NAME, in file-name order (executes them all)."""
-    return {name: get(name) for name in names()}
+class _Modules(Mapping):
+    """Every derivation module by its NAME, in file-name order, each executed when first looked up."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        path, _ = _catalogue()[name]
+        return _load(path)
+
+    def __iter__(self):
+        return iter(_catalogue())
+
+    def __len__(self) -> int:
+        return len(_catalogue())
+
+
+_MODULES = _Modules()
+
+
+def modules() -> Mapping[str, ModuleType]:
+    """Every derivation module by its NAME (a mapping that runs a module only when it is looked up)."""
+    return _MODULES
 
 
 def names() -> list[str]:
-    return list(_catalogue())
+    return list(modules())
 
 
 def summaries() -> dict[str, str]:
@@ -71,11 +89,10 @@ def summaries() -> dict[str, str]:
 
 def get(name: str) -> ModuleType:
     try:
-        path, _ = _catalogue()[name]
+        return modules()[name]
     except KeyError:
         known = ", ".join(names())
         raise SymdlError(f"unknown derivation {name!r}; known: {known}") from None
-    return _load(path)
 
 
 def parameters(name: str) -> list[tuple[str, str, str]]:

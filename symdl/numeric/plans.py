@@ -52,6 +52,11 @@ def planned(kind: str, exprs, sizes: dict, spd, build) -> tuple[Plan, list | Non
     return plan, [leaves[k] for k in order]
 
 
+def kept() -> int:
+    """How many plans are kept (each a distinct structure)."""
+    return len(_PLANS)
+
+
 def _order(arguments, leaves, sizes) -> list[int] | None:
     """For each argument of a plan (a prepared leaf), the index of the leaf it was written as."""
     written = {(leaf.xreplace(sizes) if sizes else leaf): k for k, leaf in enumerate(leaves)}

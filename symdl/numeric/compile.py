@@ -8,7 +8,7 @@ that :mod:`~symdl.numeric.fd` asks for.
 Leaves (matrix symbols, symbols, indexed entries at integer indices) become positional arguments
 ``a0, a1, …`` in the order the caller gives; every other name stays out of the generated source,
 which is therefore the expression's structure up to renaming of its symbols, and the key of the
-cache of compiled functions: the 455 local checks of a depth-64 residual stack compile 8 functions.
+cache of compiled functions.
 
 Every operation used extends holomorphically to complex arguments, or (kinks: ReLU, |x|, max,
 Piecewise) decides by the real part, so a complex step through the function gives the exact
@@ -19,6 +19,7 @@ marks the program not ``analytic`` (:mod:`~symdl.numeric.fd` then uses central d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -68,7 +69,7 @@ def prepare(expr, sizes: dict, seed: int):
     (the same for the same name and seed), their derivatives taken, sums with numeric bounds
     written out. Matrices stay matrices."""
     expr = sp.sympify(expr)
-    if sizes:
+    if sizes and expr.has(*sizes):
         expr = expr.xreplace(sizes)
     undefined = expr.atoms(AppliedUndef)
     if undefined:
@@ -113,6 +114,15 @@ _RESHAPED = (sp.Sum, sp.Product, sp.Indexed, AppliedUndef, sp.Derivative, Matrix
 
 
 def structure(exprs, spd=frozenset()) -> tuple:
+    """See :func:`_structure`; the same expressions are walked once."""
+    try:
+        return _structure(tuple(exprs), frozenset(spd))
+    except TypeError:  # something unhashable
+        return _structure.__wrapped__(tuple(exprs), spd)
+
+
+@lru_cache(maxsize=4096)
+def _structure(exprs, spd) -> tuple:
     """``(key, leaves)``: ``exprs`` with each leaf replaced by its number in order of first appearance
     (with its shape and its assumptions, which decide how it is drawn), so that two checks that
     differ only in names share a key; the leaves in that order. The key is None where preparation

@@ -8,6 +8,7 @@ function is replaced by a fixed smooth function, so no name from the input ever 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,12 +17,25 @@ from sympy.core.function import AppliedUndef
 
 from symdl.functions import NUMPY_IMPLEMENTATIONS, scalar
 
+
 def substitute_definitions(expr, definitions, max_rounds: int = 64):
     """Replace intermediate symbols by their definitions until none is left.
 
     ``definitions`` maps a Symbol or MatrixSymbol to an expression, and an IndexedBase to a
-    ``Lambda`` of its indices (``z^{[1]}_j ↦ Σ_i w^{[1]}_{ij} x_i``).
+    ``Lambda`` of its indices (``z^{[1]}_j ↦ Σ_i w^{[1]}_{ij} x_i``). The same expression with the
+    same definitions is substituted once (a check run again, the results that repeat steps).
     """
+    if not definitions:
+        return expr
+    try:
+        return _substituted(expr, frozenset(definitions.items()), max_rounds)
+    except TypeError:  # something unhashable: substitute without keeping the result
+        return _substituted.__wrapped__(expr, definitions.items(), max_rounds)
+
+
+@lru_cache(maxsize=4096)
+def _substituted(expr, definitions, max_rounds: int):
+    definitions = dict(definitions)
     plain = {k: v for k, v in definitions.items() if not isinstance(k, sp.IndexedBase)}
     indexed = {k: v for k, v in definitions.items() if isinstance(k, sp.IndexedBase)}
     for _ in range(max_rounds):
@@ -42,6 +56,7 @@ def stable_seed(*parts) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+@lru_cache(maxsize=256)
 def smooth_function(name: str, nargs: int, seed: int) -> sp.Lambda:
     """A fixed random smooth function standing in for an undefined ``f(x_n, w)``.
 

@@ -1,7 +1,7 @@
 """Compiled checks kept by structure: a check shaped like one planned before, up to the names of its
 symbols, reuses that plan (its programs, hazards and the positions of its variables).
 
-The 455 local checks of a depth-64 residual stack are 8 plans.
+The 448 local checks of a depth-64 residual stack are 7 plans.
 """
 
 from __future__ import annotations

@@ -97,16 +97,14 @@ def safe(values: list, defined: int, clear: int) -> np.ndarray:
     """Which points of a batch are usable: the first ``defined`` outputs finite and real there, the
     next ``clear`` (guards) more than :data:`SAFE_MARGIN` from zero, the rest (guards) positive."""
     count = len(values[0]) if values else 0
-    ok = np.ones(count, dtype=bool)
-    for k, v in enumerate(values):
-        flat = np.asarray(v).reshape(count, -1)
-        with np.errstate(all="ignore"):
-            good = np.all(np.isfinite(flat), axis=1) & np.all(np.abs(np.imag(flat)) <= 1e-12, axis=1)
-            if defined <= k < defined + clear:
-                good &= np.all(np.abs(np.real(flat)) > SAFE_MARGIN, axis=1)
-            elif k >= defined + clear:
-                good &= np.all(np.real(flat) > 0, axis=1)
-        ok &= good
+    flat = [np.asarray(v).reshape(count, -1) for v in values]
+    every = np.concatenate(flat, axis=1) if flat else np.zeros((count, 0))
+    with np.errstate(all="ignore"):
+        ok = np.all(np.isfinite(every), axis=1) & np.all(np.abs(np.imag(every)) <= 1e-12, axis=1)
+        width = sum(f.shape[1] for f in flat[:defined])
+        near = sum(f.shape[1] for f in flat[defined : defined + clear])
+        guards = np.real(every[:, width:])
+        ok &= np.all(np.abs(guards[:, :near]) > SAFE_MARGIN, axis=1) & np.all(guards[:, near:] > 0, axis=1)
     return ok
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from symdl import functions
 from symdl.errors import VerificationError
 from symdl.numeric import (
     Instantiation,
@@ -79,7 +80,7 @@ def _index_assignments(indices) -> list[dict]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(indices[n] for n in names))]
 
 
-def _either(label, seed, run) -> list[CheckResult]:
+def _either(label, method, seed, run) -> list[CheckResult]:
     """``run(form)`` by the array path; by the scalar path where that cannot take the claim."""
     try:
         return run("arrays")
@@ -88,7 +89,7 @@ def _either(label, seed, run) -> list[CheckResult]:
     try:
         return run("scalars")
     except Unsupported as exc:
-        return [CheckResult(label, "values at random points", float("inf"), 0, seed, False,
+        return [CheckResult(label, method, float("inf"), 0, seed, False,
                             f"cannot be evaluated numerically: {exc}; seed {seed}")]
 
 
@@ -165,7 +166,7 @@ class Identity:
             errors = [relative_error(_flat(left, k), _flat(right, k)) for k in range(self.points)]
             return _worst(label, "values at random points", errors, sample, seed)
 
-        return _either(label, seed, run)
+        return _either(label, "values at random points", seed, run)
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ class Gradient:
         assignments = _index_assignments(_resolve(self.indices, sizes))
         claims = [substitute_definitions(rhs.xreplace(a), definitions) for a in assignments]
         variables = [self.wrt.xreplace(a) for a in assignments]
-        results = _either(label, seed, lambda form: self._numeric(form, label, scalar, variables, claims, sizes, seed))
+        results = _either(label, "complex step", seed,
+                          lambda form: self._numeric(form, label, scalar, variables, claims, sizes, seed))
         if _DEEP.get() and self.symbolic:
             results = self._element_wise(label, scalar, variables, claims, sizes, seed) + results
         return results
@@ -267,14 +269,8 @@ def _total(value):
         return sum(value)
     if getattr(value, "is_Matrix", False):
         rows, cols = shape_of(value)
-        return _scalar(sp.MatMul(sp.OneMatrix(1, rows), value, sp.OneMatrix(cols, 1)))
+        return functions.scalar(sp.MatMul(sp.OneMatrix(1, rows), value, sp.OneMatrix(cols, 1)))
     return value
-
-
-def _scalar(value):
-    from symdl.functions import scalar
-
-    return scalar(value)
 
 
 def _slots(variable) -> list[tuple]:

@@ -439,9 +439,7 @@ class _Writer:
             if any(getattr(a, "is_Matrix", False) for a in e.args):
                 raise Unsupported(f"the function {e.func} of a matrix")
             if e.func not in self.external:
-                variables = sp.symbols(f"x0:{len(e.args)}", real=True)
-                self.external[e.func] = sp.lambdify(variables, e.func(*variables),
-                                                    modules=[NUMPY_IMPLEMENTATIONS, "numpy"], docstring_limit=0)
+                self.external[e.func] = _lambdified(e.func, len(e.args))
             self.analytic = False  # lambdify's NumPy code need not take complex arguments
             name = _external_names(self)[list(self.external).index(e.func)]
         return f"{name}({args})"
@@ -469,6 +467,21 @@ class _Writer:
             dummy = sp.Dummy("u")
             return self._elementwise(ElementwiseApplyFunction(sp.Lambda(dummy, f(dummy)), e.expr))
         raise Unsupported(f"the elementwise map {f}")
+
+
+@lru_cache(maxsize=256)
+def _lambdified(function, nargs: int):
+    """``lambdify``'s NumPy code for a function this module has no entry for, tried once: a name
+    NumPy does not know (a SciPy function, an unknown class) is :class:`Unsupported`."""
+    variables = sp.symbols(f"x0:{nargs}", real=True)
+    try:
+        compiled = sp.lambdify(variables, function(*variables), modules=[NUMPY_IMPLEMENTATIONS, "numpy"],
+                               docstring_limit=0)
+        with np.errstate(all="ignore"):
+            compiled(*([np.array([0.5, 1.5])] * nargs))
+    except (NameError, TypeError, AttributeError, ImportError) as exc:
+        raise Unsupported(f"no NumPy form for {function}") from exc
+    return compiled
 
 
 def _is_literal(code: str) -> bool:

@@ -120,6 +120,16 @@ def _not_mixed(form, exprs) -> None:
         raise Unsupported("matrices written out beside matrix symbols")
 
 
+def _spd(form, spd, plan, names) -> frozenset:
+    """The plan's names of the matrices drawn symmetric positive definite (the scalar path has made
+    them so already); a plan kept from another check names them as that check did."""
+    if form != "arrays":
+        return frozenset()
+    if names is None:
+        return frozenset(spd)
+    return frozenset(own.name for own, written in zip(plan.guarded.leaves, names) if getattr(written, "name", None) in spd)
+
+
 def _points_rng(seed, label):
     """Each step at points of its own, the same on every run with the same seed."""
     return np.random.default_rng(stable_seed("points", seed, label))
@@ -160,8 +170,8 @@ class Identity:
                 if math.prod(a) != math.prod(b):
                     return [CheckResult(label, "values at random points", float("inf"), 0, seed, False,
                                         f"the two sides have different shapes ({_where(assignment, seed)})")]
-            sample = draw(plan.guarded, self.points, _points_rng(seed, label),
-                          spd=self.spd if form == "arrays" else frozenset(), names=names)
+            sample = draw(plan.guarded, self.points, _points_rng(seed, label), spd=_spd(form, self.spd, plan, names),
+                          names=names)
             left, right = sample.values[0::2], sample.values[1::2]
             errors = [relative_error(_flat(left, k), _flat(right, k)) for k in range(self.points)]
             return _worst(label, "values at random points", errors, sample, seed)

@@ -219,3 +219,37 @@ def test_deep_checks_add_element_wise_diff_and_both_catch_a_silent_zero():
     derivation = Derivation(name="case", title="case", summary="", statement="", steps=(step,))
     results = verify(derivation, deep=True)
     assert [r.method for r in results] == ["element-wise diff", "complex step"] and not any(r.passed for r in results)
+
+
+def test_a_plan_is_not_shared_where_a_size_or_a_merged_leaf_stands():
+    """Structures alike up to renaming share a plan, except where a size (a number once prepared) or
+    two names of one matrix stand: there a wrong claim would borrow another check's evaluation."""
+    n, k = sp.Symbol("n", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
+    W = sp.MatrixSymbol("W", n, 1)
+    sizes = {n: 3}
+    step = lambda lhs, rhs: Step(lhs, rhs, "claimed", check=Identity())  # noqa: E731
+
+    def verdicts(*steps):
+        derivation = Derivation(name="case", title="case", summary="", statement="", steps=steps, sizes=sizes)
+        return [r.passed for r in verify(derivation)]
+
+    # n is a size (3) in the first; k, alike in its assumptions, is free in the second
+    assert verdicts(step(n * sp.Trace(W.T * W), 3 * sp.Trace(W.T * W)),
+                    step(k * sp.Trace(W.T * W), 3 * sp.Trace(W.T * W))) == [True, False]
+    # W of size n and W of size 3 are one matrix at n = 3; U and V, in the same places, are two
+    U, V = sp.MatrixSymbol("U", n, 1), sp.MatrixSymbol("V", 3, 1)
+    assert verdicts(step(sp.Trace(W.T * W), sp.Trace(sp.MatrixSymbol("W", 3, 1).T * W)),
+                    step(sp.Trace(U.T * U), sp.Trace(V.T * U))) == [True, False]
+
+
+def test_a_kept_plan_draws_the_checks_own_positive_definite_matrices():
+    """Σᵀ = Σ holds for Σ symmetric positive definite only: a renamed check reusing the plan must
+    draw its own matrix so, though the plan was made with another name."""
+    def check(name):
+        S = sp.MatrixSymbol(name, 3, 3)
+        step = Step(S.T, S, "symmetric", check=Identity(spd=frozenset({name})))
+        return verify(Derivation(name="case", title="case", summary="", statement="", steps=(step,)))
+
+    before = plans.kept()
+    assert all(r.passed for r in check("Sigma")) and all(r.passed for r in check("Lambda"))
+    assert plans.kept() == before + 1

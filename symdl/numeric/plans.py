@@ -34,7 +34,9 @@ def planned(kind: str, exprs, sizes: dict, spd, build) -> tuple[Plan, list | Non
     shape, leaves = structure(exprs, spd)
     if shape is None:
         return build(), None
-    key = (kind, shape, tuple(sorted(sizes.items(), key=str)))
+    # The sizes are part of the structure, and so is where one stands as a leaf: a leaf as written,
+    # it is a number once prepared.
+    key = (kind, shape, tuple(sorted(sizes.items(), key=str)), tuple(k for k, leaf in enumerate(leaves) if leaf in sizes))
     if key not in _PLANS:
         try:
             plan = build()
@@ -58,8 +60,12 @@ def kept() -> int:
 
 
 def _order(arguments, leaves, sizes) -> list[int] | None:
-    """For each argument of a plan (a prepared leaf), the index of the leaf it was written as."""
+    """For each argument of a plan (a prepared leaf), the index of the leaf it was written as; None
+    when two leaves as written became one (``W`` of size n and ``W`` of size 3, with n = 3): a check
+    of the same structure may hold two matrices there, and must not share the plan."""
     written = {(leaf.xreplace(sizes) if sizes else leaf): k for k, leaf in enumerate(leaves)}
+    if len(written) != len(leaves):
+        return None
     try:
         return [written[argument] for argument in arguments]
     except KeyError:

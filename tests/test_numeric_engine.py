@@ -12,7 +12,8 @@ from symdl.calculus import DiagonalOf
 from symdl.functions import elementwise, scalar, sigmoid_prime
 from symdl.graph import Softmax
 from symdl.numeric import fd, plans
-from symdl.numeric.compile import Unsupported, compile_arrays, leaves_of, structure
+from symdl.numeric.compile import Unsupported, compile_arrays, leaves_of
+from symdl.numeric.plans import structure
 from symdl.numeric.points import leaf_values
 from symdl.verify import step_label, verify
 

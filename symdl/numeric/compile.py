@@ -18,6 +18,7 @@ marks the program not ``analytic`` (:mod:`~symdl.numeric.fd` then uses central d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -106,56 +107,6 @@ def leaves_of(exprs) -> list:
     for e in exprs:
         walk(e)
     return [leaf for leaf in found if leaf not in bound]
-
-
-#: Nodes whose preparation changes the leaves (sums written out, entries renamed, undefined
-#: functions replaced, matrices written out): a check that has one is planned afresh.
-_RESHAPED = (sp.Sum, sp.Product, sp.Indexed, AppliedUndef, sp.Derivative, MatrixSum, sp.MatrixBase)
-
-
-def structure(exprs, spd=frozenset()) -> tuple:
-    """See :func:`_structure`; the same expressions are walked once."""
-    try:
-        return _structure(tuple(exprs), frozenset(spd))
-    except TypeError:  # something unhashable
-        return _structure.__wrapped__(tuple(exprs), spd)
-
-
-@lru_cache(maxsize=4096)
-def _structure(exprs, spd) -> tuple:
-    """``(key, leaves)``: ``exprs`` with each leaf replaced by its number in order of first appearance
-    (with its shape and its assumptions, which decide how it is drawn), so that two checks that
-    differ only in names share a key; the leaves in that order. The key is None where preparation
-    would change the leaves (:data:`_RESHAPED`): such a check is compiled afresh.
-    """
-    leaves: dict = {}
-    dummies: dict = {}
-    memo: dict = {}
-    reusable = True
-
-    def key(e):
-        nonlocal reusable
-        if e in memo:
-            return memo[e]
-        if is_leaf(e):
-            if isinstance(e, sp.MatrixSymbol):
-                mark = (e.shape, e.name in spd)
-            elif isinstance(e, sp.Symbol) and "[" not in e.name:  # "W[0,1]": an entry written out
-                mark = tuple(sorted(e.assumptions0.items()))
-            else:
-                reusable, mark = False, None
-            found = ("leaf", leaves.setdefault(e, len(leaves)), mark)
-        elif isinstance(e, sp.Dummy):
-            found = ("dummy", dummies.setdefault(e, len(dummies)))
-        else:
-            if isinstance(e, _RESHAPED):
-                reusable = False
-            found = (e.func, *map(key, e.args)) if e.args else e
-        memo[e] = found
-        return found
-
-    shape = tuple(key(sp.sympify(e)) for e in exprs)
-    return (shape if reusable else None), list(leaves)
 
 
 # --- the helpers generated code calls ---------------------------------------------------------
@@ -249,8 +200,8 @@ _CACHE: dict = {}
 def compile_arrays(exprs, leaves) -> Program:
     """Compile ``exprs`` (scalar or matrix SymPy expressions) to one function of ``leaves``.
 
-    Sizes must be numbers already, sums written out and undefined functions replaced (see
-    :func:`symdl.verify` for the preparation); a node with no array form raises :class:`Unsupported`.
+    Sizes must be numbers already, sums written out and undefined functions replaced
+    (:func:`prepare`); a node with no array form raises :class:`Unsupported`.
     """
     writer = _Writer(leaves)
     outputs = [writer.emit(e) for e in exprs]
@@ -301,7 +252,7 @@ class _Writer:
         key = (e, tuple(self.bound.values())) if self.bound else e
         if key not in self.memo:
             code = self._code(e)
-            self.memo[key] = code if _is_literal(code) else self._line(None, code)
+            self.memo[key] = code if _is_literal(code) or _NAME.fullmatch(code) else self._line(None, code)
         return self.memo[key]
 
     def _line(self, key, code) -> str:
@@ -482,6 +433,9 @@ def _lambdified(function, nargs: int):
     except (NameError, TypeError, AttributeError, ImportError) as exc:
         raise Unsupported(f"no NumPy form for {function}") from exc
     return compiled
+
+
+_NAME = re.compile(r"[at]\d+")  # an argument or a line already written
 
 
 def _is_literal(code: str) -> bool:

@@ -7,8 +7,13 @@ The 448 local checks of a depth-64 residual stack are 7 plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from symdl.numeric.compile import Program, Unsupported, structure
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from symdl.calculus import MatrixSum
+from symdl.numeric.compile import Program, Unsupported, is_leaf
 from symdl.numeric.points import Guarded
 
 
@@ -70,3 +75,53 @@ def _order(arguments, leaves, sizes) -> list[int] | None:
         return [written[argument] for argument in arguments]
     except KeyError:
         return None
+
+
+#: Nodes whose preparation changes the leaves (sums written out, entries renamed, undefined
+#: functions replaced, matrices written out): a check that has one is planned afresh.
+_RESHAPED = (sp.Sum, sp.Product, sp.Indexed, AppliedUndef, sp.Derivative, MatrixSum, sp.MatrixBase)
+
+
+def structure(exprs, spd=frozenset()) -> tuple:
+    """See :func:`_structure`; the same expressions are walked once."""
+    try:
+        return _structure(tuple(exprs), frozenset(spd))
+    except TypeError:  # something unhashable
+        return _structure.__wrapped__(tuple(exprs), spd)
+
+
+@lru_cache(maxsize=4096)
+def _structure(exprs, spd) -> tuple:
+    """``(key, leaves)``: ``exprs`` with each leaf replaced by its number in order of first appearance
+    (with its shape and its assumptions, which decide how it is drawn), so that two checks that
+    differ only in names share a key; the leaves in that order. The key is None where preparation
+    would change the leaves (:data:`_RESHAPED`): such a check is compiled afresh.
+    """
+    leaves: dict = {}
+    dummies: dict = {}
+    memo: dict = {}
+    reusable = True
+
+    def key(e):
+        nonlocal reusable
+        if e in memo:
+            return memo[e]
+        if is_leaf(e):
+            if isinstance(e, sp.MatrixSymbol):
+                mark = (e.shape, e.name in spd)
+            elif isinstance(e, sp.Symbol) and "[" not in e.name:  # "W[0,1]": an entry written out
+                mark = tuple(sorted(e.assumptions0.items()))
+            else:
+                reusable, mark = False, None
+            found = ("leaf", leaves.setdefault(e, len(leaves)), mark)
+        elif isinstance(e, sp.Dummy):
+            found = ("dummy", dummies.setdefault(e, len(dummies)))
+        else:
+            if isinstance(e, _RESHAPED):
+                reusable = False
+            found = (e.func, *map(key, e.args)) if e.args else e
+        memo[e] = found
+        return found
+
+    shape = tuple(key(sp.sympify(e)) for e in exprs)
+    return (shape if reusable else None), list(leaves)

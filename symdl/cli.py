@@ -18,10 +18,10 @@ from symdl.params import parse_assignments
 
 def cmd_list(args) -> int:
     """Name every built-in derivation with a one-line summary (with --params, its parameters too)."""
-    modules = registry.modules()
-    width = max(map(len, modules), default=0)
-    for name, module in modules.items():
-        print(f"{name:<{width}}  {module.SUMMARY}")
+    summaries = registry.summaries()
+    width = max(map(len, summaries), default=0)
+    for name, summary in summaries.items():
+        print(f"{name:<{width}}  {summary}")
         if args.params:
             print(_parameter_lines(name, indent=" " * (width + 2)))
     return 0
@@ -63,7 +63,11 @@ def cmd_derive(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    """Check every step numerically: one line per check with its maximum relative error."""
+    """Check every step numerically: one line per check with its maximum relative error.
+
+    Each gradient is compared with complex-step (or central) differences of its own scalar, both
+    compiled to NumPy array code; --deep also compares it with element-wise sympy.diff (slow).
+    """
     from symdl.verify import TOLERANCE, verify
 
     names = args.names or registry.names()
@@ -72,7 +76,7 @@ def cmd_verify(args) -> int:
     for name in names:
         derivation = registry.build(name, **(params if args.names else {}))
         print(f"{name}:")
-        for result in verify(derivation, seed=args.seed):
+        for result in verify(derivation, seed=args.seed, deep=args.deep):
             print("  " + result.line(), flush=True)
             failures += not result.passed
     print(f"{'FAILED' if failures else 'passed'}: {failures} failing check(s); bar {TOLERANCE:g}, seed {args.seed}")
@@ -285,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
     verify.add_argument("--param", action="append", metavar="K=V", help="parameters for the named derivation")
     verify.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the check points (default {DEFAULT_SEED})")
+    verify.add_argument("--deep", action="store_true",
+                        help="also check every gradient against element-wise sympy.diff of the instantiated scalar (slow)")
 
     check = command("check", cmd_check)
     check.add_argument("--expected", metavar="TEX", help="the right result, in LaTeX")

@@ -1,10 +1,17 @@
-"""The named derivations: one file each in ``derivations/``, found installed or in a checkout."""
+"""The named derivations: one file each in ``derivations/``, found installed or in a checkout.
+
+Names and summaries are read from each file's ``NAME = "…"`` and ``SUMMARY = "…"`` lines without
+running it (``symdl list`` stays quick); a module is executed only when it is asked for.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
+import re
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +20,7 @@ from symdl.errors import ParameterError, SymdlError
 from symdl.params import reject_unknown
 
 _PACKAGE = Path(__file__).resolve().parent
+_DECLARED = re.compile(r'^(NAME|SUMMARY) = ("[^"\\\n]*")\s*$', re.MULTILINE)
 
 
 def _folders() -> list[Path]:
@@ -21,27 +29,62 @@ def _folders() -> list[Path]:
 
 
 @cache
-def modules() -> dict[str, ModuleType]:
-    """Every derivation module by its NAME, in file-name order."""
-    found: dict[str, ModuleType] = {}
+def _catalogue() -> dict[str, tuple[Path, str]]:
+    """Every derivation's file and summary by its NAME, in file-name order, no module executed."""
+    found: dict[str, tuple[Path, str]] = {}
     for folder in _folders():
         for path in sorted(folder.glob("*.py")):
             if path.name.startswith("_"):
                 continue
-            spec = importlib.util.spec_from_file_location(f"symdl_derivations.{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module  # dataclasses look their module up here
-            spec.loader.exec_module(module)
-            name = getattr(module, "NAME", None)
-            if name and name not in found:
-                found[name] = module
+            declared = {key: ast.literal_eval(value) for key, value in _DECLARED.findall(path.read_text(encoding="utf-8"))}
+            if "NAME" not in declared:  # written some other way: run the module to learn its name
+                module = _load(path)
+                declared = {"NAME": getattr(module, "NAME", None), "SUMMARY": getattr(module, "SUMMARY", "")}
+            if declared["NAME"] and declared["NAME"] not in found:
+                found[declared["NAME"]] = (path, declared.get("SUMMARY", ""))
         if found:
             break
     return found
 
 
+@cache
+def _load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"symdl_derivations.{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Modules(Mapping):
+    """Every derivation module by its NAME, in file-name order, each executed when first looked up."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        path, _ = _catalogue()[name]
+        return _load(path)
+
+    def __iter__(self):
+        return iter(_catalogue())
+
+    def __len__(self) -> int:
+        return len(_catalogue())
+
+
+_MODULES = _Modules()
+
+
+def modules() -> Mapping[str, ModuleType]:
+    """Every derivation module by its NAME (a mapping that runs a module only when it is looked up)."""
+    return _MODULES
+
+
 def names() -> list[str]:
     return list(modules())
+
+
+def summaries() -> dict[str, str]:
+    """Each derivation's one-line summary by its NAME, read without executing the modules."""
+    return {name: summary for name, (_, summary) in _catalogue().items()}
 
 
 def get(name: str) -> ModuleType:
@@ -74,4 +117,4 @@ def build(name: str, **params):
     return module.build(**params)
 
 
-__all__ = ["modules", "names", "get", "build", "parameters", "ParameterError"]
+__all__ = ["modules", "names", "summaries", "get", "build", "parameters", "ParameterError"]

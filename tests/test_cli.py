@@ -38,7 +38,14 @@ def test_verify_prints_a_line_per_check_and_exits_zero(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     lines = [l for l in out.stdout.splitlines() if l.strip().startswith(("ok", "FAIL"))]
     assert len(lines) >= 10 and all(l.strip().startswith("ok") for l in lines)
-    assert "finite differences" in out.stdout and "element-wise diff" in out.stdout
+    assert "complex step" in out.stdout and "element-wise diff" not in out.stdout
+
+
+def test_verify_deep_adds_element_wise_diff(tmp_path):
+    out = run("verify", "sigmoid-chain", "--deep", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    methods = [line.split()[2:4] for line in out.stdout.splitlines() if line.strip().startswith("ok")]
+    assert methods.count(["complex", "step"]) == methods.count(["element-wise", "diff"]) == 10
 
 
 @pytest.mark.parametrize("args, message", [

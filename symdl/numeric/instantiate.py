@@ -1,32 +1,41 @@
-"""Numbers for symbolic claims: concrete instantiation, safe lambdify, random points, finite differences.
+"""The scalar path: matrices instantiated as matrices of SymPy symbols, sums written out, lambdify.
 
-Everything here works on symdl's own or already-parsed expressions. Before ``lambdify`` every
-symbol is renamed to ``v0, v1, …`` and every undefined function is replaced by a fixed smooth
-function, so no name from the input ever reaches generated code.
+Needed where a claim is written in index form, and by ``symdl verify --deep`` (element-wise
+``sympy.diff``). Before ``lambdify`` every symbol is renamed to ``v0, v1, …`` and every undefined
+function is replaced by a fixed smooth function, so no name from the input ever reaches generated code.
 """
 
 from __future__ import annotations
 
 import hashlib
-import warnings
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symdl.functions import NUMPY_IMPLEMENTATIONS, relu, scalar, step
-
-#: Distance a random point keeps from kinks (ReLU at 0), poles and branch points.
-SAFE_MARGIN = 1e-3
+from symdl.functions import NUMPY_IMPLEMENTATIONS, scalar
 
 
 def substitute_definitions(expr, definitions, max_rounds: int = 64):
     """Replace intermediate symbols by their definitions until none is left.
 
     ``definitions`` maps a Symbol or MatrixSymbol to an expression, and an IndexedBase to a
-    ``Lambda`` of its indices (``z^{[1]}_j ↦ Σ_i w^{[1]}_{ij} x_i``).
+    ``Lambda`` of its indices (``z^{[1]}_j ↦ Σ_i w^{[1]}_{ij} x_i``). The same expression with the
+    same definitions is substituted once (a check run again, the results that repeat steps).
     """
+    if not definitions:
+        return expr
+    try:
+        return _substituted(expr, frozenset(definitions.items()), max_rounds)
+    except TypeError:  # something unhashable: substitute without keeping the result
+        return _substituted.__wrapped__(expr, definitions.items(), max_rounds)
+
+
+@lru_cache(maxsize=4096)
+def _substituted(expr, definitions, max_rounds: int):
+    definitions = dict(definitions)
     plain = {k: v for k, v in definitions.items() if not isinstance(k, sp.IndexedBase)}
     indexed = {k: v for k, v in definitions.items() if isinstance(k, sp.IndexedBase)}
     for _ in range(max_rounds):
@@ -42,17 +51,18 @@ def substitute_definitions(expr, definitions, max_rounds: int = 64):
     raise RecursionError("definitions refer to each other in a cycle")
 
 
-def _stable_seed(*parts) -> int:
+def stable_seed(*parts) -> int:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
 
+@lru_cache(maxsize=256)
 def smooth_function(name: str, nargs: int, seed: int) -> sp.Lambda:
     """A fixed random smooth function standing in for an undefined ``f(x_n, w)``.
 
     It is the same for the same name and seed, so both sides of a comparison get the same ``f``.
     """
-    rng = np.random.default_rng(_stable_seed("undefined", name, nargs, seed))
+    rng = np.random.default_rng(stable_seed("undefined", name, nargs, seed))
     xs = sp.symbols(f"a0:{nargs}", real=True)
     c = [sp.Rational(int(v * 1000), 1000) for v in rng.uniform(0.3, 1.2, size=3 * nargs + 2)]
     linear = sum(c[i] * x for i, x in enumerate(xs))
@@ -106,11 +116,20 @@ class Instantiation:
         expr = expand_sums(expr).doit()
         if getattr(expr, "is_Matrix", False) and not isinstance(expr, sp.MatrixBase):
             expr = expr.as_explicit()
-        expr = expr.replace(
-            lambda e: isinstance(e, sp.Indexed) and all(i.is_Integer for i in e.indices),
-            lambda e: sp.Symbol(f"{e.base.label}[{','.join(map(str, e.indices))}]", real=True),
-        )
+        return entries_as_symbols(expr)
+
+
+def entries_as_symbols(expr):
+    """Each indexed entry at numeric indices (``x_2``) as the symbol ``x[2]``, so that it draws the
+    same value as an ``x[2]`` written out elsewhere (one name for both)."""
+    if not expr.has(sp.Indexed):
         return expr
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and all(i.is_Integer for i in e.indices), entry_symbol)
+
+
+def entry_symbol(entry: sp.Indexed) -> sp.Symbol:
+    """The symbol ``x[2]`` that stands for the indexed entry ``x_2``."""
+    return sp.Symbol(f"{entry.base.label}[{','.join(map(str, entry.indices))}]", real=True)
 
 
 def evaluate_matrices(expr, leaf):
@@ -189,126 +208,3 @@ def compile_numeric(exprs, symbols):
         raise ValueError(f"unbound symbols {sorted(map(str, leftover))}")
     # docstring_limit=0: printing the expression for the docstring is a third of the build time.
     return sp.lambdify(safe, renamed, modules=[NUMPY_IMPLEMENTATIONS, "numpy"], cse=True, docstring_limit=0)
-
-
-def hazards(expr) -> tuple[list, list]:
-    """Quantities that must stay away from zero (kinks, poles) and those that must stay positive."""
-    away_from_zero, positive = [], []
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (relu, step, sp.Abs, sp.sign, sp.Heaviside)):
-            away_from_zero.append(node.args[0])
-        elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
-            away_from_zero.append(node.args[0] - node.args[1])
-        elif isinstance(node, sp.Pow) and node.exp.is_negative:
-            away_from_zero.append(node.base)
-        elif isinstance(node, sp.Pow) and node.exp.is_Rational and not node.exp.is_Integer:
-            positive.append(node.base)
-        elif isinstance(node, sp.log):
-            positive.append(node.args[0])
-        elif isinstance(node, (sp.floor, sp.ceiling)):
-            away_from_zero.append(sp.sin(sp.pi * node.args[0]))
-        elif isinstance(node, sp.Piecewise):
-            for _, cond in node.args:
-                if isinstance(cond, sp.core.relational.Relational):
-                    away_from_zero.append(cond.lhs - cond.rhs)
-    return away_from_zero, positive
-
-
-@dataclass
-class PointSampler:
-    """Seeded random points that keep a safe distance from every hazard of the given expressions.
-
-    ``guards`` lists the hazard expressions; compile them after your own outputs in one
-    ``lambdify`` call (one compile per check is most of the cost) and hand that function and
-    the count of your outputs to :meth:`draw`.
-    """
-
-    symbols: list
-    exprs: list
-    seed: int
-    scale: float = 1.0
-    max_tries: int = 200
-
-    def __post_init__(self):
-        self.rng = np.random.default_rng(self.seed)
-        zero, positive = [], []
-        for e in self.exprs:
-            z, p = hazards(e)
-            zero += z
-            positive += p
-        self._n_zero = len(zero)
-        self.guards = zero + positive
-
-    def draw(self, function, offset: int, defined: int | None = None) -> np.ndarray:
-        """One safe point; raises ``ArithmeticError`` when none turns up.
-
-        The function's first ``offset`` outputs are the caller's; the first ``defined`` of them
-        (all by default) must be finite there too. The rest may be undefined: an answer that is
-        undefined where the expected result is defined is what a domain check looks for.
-        """
-        for _ in range(self.max_tries):
-            point = self.random_point()
-            if self.is_safe(function, offset, offset if defined is None else defined, point):
-                return point
-        raise ArithmeticError(f"no point clear of singularities found in {self.max_tries} draws (seed {self.seed})")
-
-    def random_point(self) -> np.ndarray:
-        values = self.rng.normal(0.0, self.scale, size=len(self.symbols))
-        for k, s in enumerate(self.symbols):
-            if s.is_positive or s.is_nonnegative:
-                values[k] = self.rng.uniform(0.5, 2.0)
-            elif s.is_integer:
-                values[k] = float(self.rng.integers(1, 5))
-        return values
-
-    def is_safe(self, function, offset, defined, point) -> bool:
-        """Whether ``function`` (outputs, then this sampler's guards) is defined and clear of hazards."""
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                values = np.atleast_1d(np.asarray(function(*point), dtype=complex).ravel())
-            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
-                return False
-        values = np.concatenate([values[:defined], values[offset:]])
-        if not np.all(np.isfinite(values)) or np.any(np.abs(values.imag) > 1e-12):
-            return False
-        guards = values.real[defined:]
-        # Kinks and poles keep a margin; a log or root argument need only be positive (a
-        # likelihood's density product is often far below any fixed margin).
-        return bool(np.all(np.abs(guards[: self._n_zero]) > SAFE_MARGIN) and np.all(guards[self._n_zero:] > 0))
-
-
-def evaluate(function, point) -> np.ndarray:
-    """Values of a compiled function at one point, as a float array; non-finite raises."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        values = np.asarray(function(*point), dtype=float).ravel()
-    if not np.all(np.isfinite(values)):
-        raise ArithmeticError("non-finite value")
-    return values
-
-
-def central_differences(function, point, indices, h: float = 1e-6) -> np.ndarray:
-    """∂f/∂v_k at ``point`` for each k in ``indices``, by central differences, in one batch call."""
-    point = np.asarray(point, dtype=float)
-    count = len(indices)
-    batch = np.repeat(point[:, None], 2 * count, axis=1)
-    steps = h * np.maximum(1.0, np.abs(point[indices]))
-    for n, k in enumerate(indices):
-        batch[k, 2 * n] += steps[n]
-        batch[k, 2 * n + 1] -= steps[n]
-    with np.errstate(all="ignore"):
-        values = np.asarray(function(*batch), dtype=float).reshape(-1)
-    if values.size == 1:  # a constant function does not broadcast
-        return np.zeros(count)
-    return (values[0::2] - values[1::2]) / (2 * steps)
-
-
-def relative_error(got, want) -> float:
-    """max |got − want|, relative to the largest |want| entry (absolute when that is below 1)."""
-    got, want = np.asarray(got, dtype=float).ravel(), np.asarray(want, dtype=float).ravel()
-    if got.shape != want.shape:
-        return float("inf")
-    if got.size == 0:
-        return 0.0
-    return float(np.max(np.abs(got - want)) / max(1.0, float(np.max(np.abs(want)))))

@@ -153,9 +153,22 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
     setting.digits = digits
     steps, previous, target_text = [], None, None
     first_expression = None
-    for line in lines:
+    for number, line in enumerate(lines):
+        solved_next = _solved_after(lines, number)
         for position, written in enumerate(line.sides):
             side = _read_side(written.text, setting)
+            if written.relation in IMPLICATIONS:
+                steps.append(StepVerdict(line.index, side.text, "unchecked", relation=written.relation,
+                                         detail=f"not checked (relation {_shown(written.relation)})"))
+                # What follows ⇒ is a new statement: a name on its left starts a new chain.
+                previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
+                continue
+            if written.relation == "=" and solved_next and side.parsed is not None and side.value == 0 \
+                    and previous is not None:
+                steps.append(StepVerdict(line.index, side.text, "unchecked", relation="=",
+                                         detail="an equation to solve (the next line follows from it by ⇒)"))
+                previous = None
+                continue
             if written.relation is None:
                 starts_with_name = position == 0 and len(line.sides) > 1 and _names_a_quantity(side)
                 if starts_with_name:
@@ -180,6 +193,18 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
     first_wrong = next((s.line for s in steps if s.verdict == "not_equivalent"), None)
     final = _final(previous, expected, derivation, result, target_text, setting, digits, rtol, seed)
     return Working(texts, tuple(steps), first_wrong, final, tuple(result.get("unhonoured", ())))
+
+
+IMPLICATIONS = (r"\Rightarrow", r"\iff")
+
+
+def _solved_after(lines, number: int) -> bool:
+    """Whether an implication follows this line's equations (later in the line, or starting the next)."""
+    line = lines[number]
+    if any(side.relation in IMPLICATIONS for side in line.sides[1:]):
+        return True
+    following = lines[number + 1] if number + 1 < len(lines) else None
+    return following is not None and following.sides[0].relation in IMPLICATIONS
 
 
 def _setting(derivation, params, shapes, assume, indices, seed):

@@ -187,8 +187,18 @@ def _orthonormal(left, right, facts: Facts) -> bool:
     return True
 
 
+def _as_matrix_sum(expr):
+    """SymPy's ``Sum`` of a matrix body as symdl's ``MatrixSum``, so it can stand in matrix algebra."""
+    from symdl.calculus import MatrixSum
+
+    if isinstance(expr, sp.Sum) and getattr(expr.function, "is_Matrix", False):
+        return MatrixSum(expr.function, *expr.limits)
+    return expr
+
+
 def _definition(left, right, facts: Facts) -> bool:
     """A name defined by the other side, moving other terms across when the name stands with them."""
+    right = _as_matrix_sum(right)
     name = left
     if isinstance(left, (sp.Add, sp.MatAdd)):
         plain = [a for a in left.args if isinstance(a, (sp.Symbol, sp.MatrixSymbol))]

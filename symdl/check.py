@@ -247,30 +247,59 @@ def _scalar_capitals(expr) -> set:
     return found
 
 
+_TRANSPOSED = re.compile(r"([A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}^]*\}?)?\}?\^\{?\s*(?:T|\\top|\\intercal|\\mathsf\{T\})")
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\{\s*(\\?[A-Za-z]+)\s*\}")
+
+
+def _written_as_arrays(texts: list, context: Context) -> set:
+    """Undeclared names the text writes as matrices or vectors: transposed, or in bold."""
+    names = set()
+    for text in texts:
+        names |= {m.group(1) for m in _TRANSPOSED.finditer(text)} | {m.group(1) for m in _BOLD.finditer(text)}
+    return {n for n in names if n not in context.matrices and n not in context.symbols}
+
+
+def _opaque_inverses(expr):
+    """Inverses of non-commuting quantities as names of their own: SymPy's algebra would take
+    (X^{T}X)^{-1} = X^{-1}X^{-T}, true only for a square X, and hide the commonest mistake."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sp.Pow) and e.exp.is_negative and not e.base.is_commutative,
+        lambda e: sp.Pow(sp.Symbol(f"({sp.srepr(e.base)})^{{-1}}", commutative=False), -e.exp))
+
+
 def _commuting_probe(verdict: Verdict, texts: list, context: Context, claims) -> Verdict | None:
-    """"undecided" when the answer is right only because two undeclared capitals commute."""
+    """"undecided" when the answer is right only because undeclared names commute: two capitals, or
+    names written transposed or in bold (``(X^TX)^{-1}X^Ty`` is not ``X^{-1}y`` for a tall X)."""
     exprs = [c.expected for c in claims] + [c.answer for c in claims]
-    capitals = set().union(*(_capitals(e, context) for e in exprs))
-    capitals -= set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
-    if len(capitals) < 2:
+    scalar = set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    capitals = set().union(*(_capitals(e, context) for e in exprs)) - scalar
+    arrays = _written_as_arrays(texts, context) - scalar
+    if len(capitals) < 2 and not arrays:
         return None
-    scalars = {name: sp.Symbol(name, real=True) for name in
-               set().union(*(_capitals(e, context) for e in exprs)) - capitals}
-    probe = dataclasses.replace(context, commuting=False, symbols={**context.symbols, **scalars})
+    present = {getattr(s, "name", "") for e in exprs for s in getattr(e, "free_symbols", ())}
+    suspects = (capitals | arrays) & present or capitals | arrays
+    if not suspects:
+        return None
+    kept_scalar = {name: sp.Symbol(name, real=True) for name in
+                   set().union(*(_capitals(e, context) for e in exprs)) - suspects}
+    probe = dataclasses.replace(context, commuting=False, noncommuting=frozenset(suspects),
+                                symbols={**context.symbols, **kept_scalar})
     try:
         sides = [parse(text, probe).sides for text in texts]
     except SymdlError:
         return None
-    values = [side.value for chain in sides for side in chain]
+    values = [_opaque_inverses(side.value) for chain in sides for side in chain]
     target = values[0]
+    names = ", ".join(sorted(suspects))
     for value in values[1:]:
         try:
             if sp.expand(value - target) != 0:
-                names = ", ".join(sorted(capitals))
-                return undecided(f"equal only if {names} commute; declare their shapes (e.g. --shape "
-                                 f"{sorted(capitals)[0]}=2x2)")
+                return undecided(f"equal only if {names} commute as numbers do; declare their shapes "
+                                 f"(e.g. --shape {sorted(suspects)[0]}=3x2)")
         except Exception:  # noqa: BLE001 - SymPy's non-commutative algebra fails on odd input
-            return undecided(f"equal only if {', '.join(sorted(capitals))} commute as scalars; declare their shapes")
+            return undecided(f"equal only if {names} commute as numbers do; declare their shapes")
     return None
 
 

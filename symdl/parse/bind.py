@@ -228,7 +228,32 @@ def hadamard(a, b):
 
 
 def transpose(value):
-    return value.T if is_matrix(value) else value
+    if is_matrix(value):
+        return value.T
+    if getattr(value, "is_commutative", True) is False:
+        return noncommuting_transpose(value)
+    return value
+
+
+TRANSPOSED = "^{T}"
+
+
+def noncommuting_transpose(expr):
+    """The transpose in the non-commuting probe: a symbol's transpose is a symbol of its own,
+    ``(AB)^T = B^T A^T``, sums and integer powers go through; what commutes is its own transpose."""
+    if getattr(expr, "is_commutative", True):
+        return expr
+    if isinstance(expr, sp.Symbol):
+        name = expr.name
+        return sp.Symbol(name[:-len(TRANSPOSED)] if name.endswith(TRANSPOSED) else name + TRANSPOSED,
+                         commutative=False)
+    if isinstance(expr, sp.Mul):
+        return sp.Mul(*[noncommuting_transpose(arg) for arg in reversed(expr.args)])
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[noncommuting_transpose(arg) for arg in expr.args])
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        return sp.Pow(noncommuting_transpose(expr.base), expr.exp)
+    return expr
 
 
 def power(base, exponent):

@@ -94,6 +94,10 @@ def norm_of(value, which: str):
     if kind is None:
         raise UnsupportedError(rf"the norm \|\cdot\|_{{{which}}} is not supported; write "
                                r"\|x\|_2, \|x\|_1 or \|X\|_F")
+    if not is_matrix(value) and getattr(value, "is_commutative", True) is False:  # the probe: a vector's norm
+        from symdl.parse.bind import noncommuting_transpose
+
+        return sp.sqrt(noncommuting_transpose(value) * value)
     if not is_matrix(value) or value.shape == (1, 1):
         return sp.Abs(scalar_of(value) if is_matrix(value) else value)
     rows, cols = value.shape

@@ -20,12 +20,15 @@ class Context:
     step_functions: frozenset[str] = frozenset()
     # Names bound to given objects (a derivation's ``K`` is a positive integer, ``E(w)`` a quantity).
     symbols: Mapping[str, sp.Basic] = field(default_factory=dict)
-    # False: undeclared capital letters read as non-commuting symbols (the probe for ``AB`` vs ``BA``).
+    # False: undeclared capital letters, and the names in ``noncommuting``, read as non-commuting
+    # symbols (the probe for ``AB`` vs ``BA``, ``w^{T}x`` vs ``x^{T}w``); their transposes are names too.
     commuting: bool = True
+    noncommuting: frozenset = frozenset()
 
     def __hash__(self):
         return hash((frozenset(self.matrices.items()), frozenset(self.indexed.items()),
-                     frozenset(self.step_functions), frozenset(self.symbols.items()), self.commuting))
+                     frozenset(self.step_functions), frozenset(self.symbols.items()), self.commuting,
+                     self.noncommuting))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ class NameObjects:
         return self.plain_symbol(full, name.base)
 
     def plain_symbol(self, full: str, base: str) -> sp.Symbol:
-        if not self.context.commuting and is_capital(base):
+        if not self.context.commuting and (is_capital(base) or full in self.context.noncommuting):
             return sp.Symbol(full, commutative=False)
         return sp.Symbol(full, real=True)
 

@@ -174,6 +174,20 @@ def _restates(final, target) -> bool:
         return False
 
 
+_DERIVATIVE_OPERATOR = re.compile(r"\\[dtc]?frac\s*\{\s*(?:d|\\partial|\\mathrm\{d\}|\\text\{d\})"
+                                  r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}")
+
+
+def _writes_a_derivative_operator(text: str) -> bool:
+    """``\frac{d}{da}\sigma(a)``: the derivative left to be taken, not taken."""
+    return bool(_DERIVATIVE_OPERATOR.search(text))
+
+
+def _asks_for_a_derivative(key: str) -> bool:
+    """A result that is itself a derivative: ``\sigma'(a)``, ``\frac{\partial L}{\partial x}``."""
+    return "'" in key or r"\prime" in key or r"\partial" in key or re.search(r"\frac\{d", key) is not None
+
+
 # --- against an expected result --------------------------------------------------------------
 
 def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=None, rtol: float | None = None,
@@ -461,6 +475,9 @@ def _check_result(derivation, key, assignment, parsed: Parsed, bounds, target, *
         target if not isinstance(target, DerivativeTarget) else None)
     if _restates(parsed.expr, restated) and not _restates(expected, restated):
         return Verdict("not_equivalent", "not an answer: the last side only restates the target", "restates the target")
+    if _asks_for_a_derivative(key) and _writes_a_derivative_operator(parsed.sides[-1].text if parsed.sides else ""):
+        return Verdict("not_equivalent", "not an answer: the last side only writes the derivative asked for",
+                       "restates the target")
     claims = _claims_of_chain(parsed, expected) if len(parsed.sides) > 2 else []
     claims.append(Claim(expected, parsed.expr, parsed.tolerance, "the answer"))
     return _decide_claims(claims, _problem_maker(derivation, key, bounds), rtol=rtol, digits=digits, seed=seed)

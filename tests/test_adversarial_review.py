@@ -170,9 +170,9 @@ EXPECTED = [
     row("logistic-loss-gradient-sign-inside", r"\frac{\partial}{\partial w}\log(1+e^{-y w^Tx})", r"-\sigma(yw^Tx) y x",
         S("x=3x1", "w=3x1"), NE),
     # --- false "equivalent": objective mode --------------------------------------------------------
-    row("objective-deeper-minimum-far-away", "(w-1)^2", r"\min\left((w-1)^2, (w-30)^2 - 1\right)", OBJ, NE, OBJECTIVE),
-    row("objective-cliff-beyond-20", "(w-1)^2", r"(w-1)^2 - 1000\,\mathbb{1}[w > 20]", OBJ, NE, OBJECTIVE),
-    row("objective-unbounded-beyond-50", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, |w| - 50)", OBJ, NE, OBJECTIVE),
+    row("objective-deeper-minimum-far-away", "(w-1)^2", r"\min\left((w-1)^2, (w-30)^2 - 1\right)", OBJ, NE),
+    row("objective-cliff-beyond-20", "(w-1)^2", r"(w-1)^2 - 1000\,\mathbb{1}[w > 20]", OBJ, NE),
+    row("objective-unbounded-beyond-50", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, |w| - 50)", OBJ, NE),
     # ... right in that class
     row("objective-scaled-shifted", "(w-1)^2", "3(w-1)^2 + 7", OBJ, EQ),
     row("objective-flipped", "(w-1)^2", "-(w-1)^2", OBJ, NE),
@@ -295,8 +295,8 @@ DERIVATION = [
     drow("tanh-identity-plus-hidden-term", "tanh-sigmoid", r"\tanh(a) = 2\sigma(2a)-1 + e^{-(a^{2}+300)}", NE),
     drow("gaussian-nll-plus-hidden-term", "gaussian-sse", GS_NLL + r" + e^{-(\sigma^{2}+300)}", NE),
     # --- false "equivalent": restating the target in Leibniz notation ---------------------------------
-    drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE, RESTATE),
-    drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE, RESTATE),
+    drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
+    drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
     drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ,
          "check.py _problem_maker: only matrix results are aliases; the result \\lambda_1 named in an answer "

@@ -22,7 +22,8 @@ from symdl.decide.precision import precise, start_digits
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, error, undecided
 
 SETTINGS = 3  # values of the other symbols
-MOVES = 4  # values of the variables at each setting
+MOVES = 6  # values of the variables at each setting
+MOVE_DECADES = (0.5, 1.0, 2.0, 3.0, 1.5, 4.0)
 
 
 def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) -> Verdict:
@@ -30,43 +31,60 @@ def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) 
     variables = _variables(problem, names)
     if not variables:
         return error(f"the objective does not depend on {', '.join(sorted(names))}")
-    method = f"objective: gradients in {', '.join(sorted(names))} at high precision (seed {seed})"
+    method = f"objective: gradients and values in {', '.join(sorted(names))} at high precision (seed {seed})"
     digits = start_digits(problem.expected, problem.answer)
     kind = precise(2 * digits)
+    noise = kind.number(Fraction(1, 10 ** digits))
     every = [problem.expected, problem.answer, *problem.meanings.values()]
     informative = 0
     for sizes in size_sets(size_symbols(*every), problem.sizes, seed=sp.srepr(problem.answer)):
         for setting in points(seed, sizes, SETTINGS, problem.spd):
-            ratio = None
-            for move in range(MOVES):
-                point = _moved(setting, variables, move, seed)
+            ratio, offset = None, None
+            for point in _moves(problem, setting, variables, seed):
                 try:
-                    ge, ga = _gradients(problem, point, variables, kind, seed)
+                    (ge, ga), (ve, va) = _gradients(problem, point, variables, kind, seed)
                 except Undefined:
                     continue
                 except (CannotEvaluate, NotExact, ShapeMismatch) as exc:
                     return undecided(f"{exc}; no verdict can be defended", method)
-                if all(g == 0 for g in ge):
-                    continue  # the expected objective is flat here: this point says nothing
+                example = {"point": _named(point), "expected": [float_of(v) for v in ge],
+                           "answer": [float_of(v) for v in ga]}
+                if ratio is None:
+                    if all(g == 0 for g in ge):
+                        continue  # the expected objective is flat here: this point says nothing
+                    k = max(range(len(ge)), key=lambda i: abs(ge[i]))
+                    ratio = ga[k] / ge[k]
+                    if ratio <= 0:
+                        flipped = all(abs(a + e) <= noise * abs(e) for e, a in zip(ge, ga))
+                        return Verdict("not_equivalent", "the answer decreases where the expected objective "
+                                       "increases", "sign flipped" if flipped else None, example, method)
+                    offset = va - ratio * ve
                 informative += 1
-                k = max(range(len(ge)), key=lambda i: abs(ge[i]))
-                c = ga[k] / ge[k]
-                noise = kind.number(Fraction(1, 10 ** digits))
-                proportional = all(abs(a - c * e) <= noise * max(abs(a), abs(c * e)) for e, a in zip(ge, ga))
-                steady = ratio is None or abs(c - ratio) <= noise * abs(ratio)
-                if c <= 0 or not proportional or not steady:
-                    why = ("the answer decreases where the expected objective increases" if c <= 0
-                           else "the answer is not a positive multiple of the expected objective plus a constant")
-                    flipped = all(abs(a + e) <= noise * abs(e) for e, a in zip(ge, ga))
-                    example = {"point": _named(point), "expected": [float_of(v) for v in ge],
-                               "answer": [float_of(v) for v in ga]}
-                    return Verdict("not_equivalent", why, "sign flipped" if flipped else None, example, method)
-                ratio = c
+                proportional = all(abs(a - ratio * e) <= noise * max(abs(a), abs(ratio * e), noise)
+                                   for e, a in zip(ge, ga))
+                level = va - ratio * ve  # answer - c * expected must be the same constant everywhere
+                steady = abs(level - offset) <= noise * max(abs(va), abs(ratio * ve), abs(offset), 1)
+                if not (proportional and steady):
+                    return Verdict("not_equivalent", "the answer is not a positive multiple of the expected "
+                                   "objective plus a constant: their minimisers differ", None, example, method)
     if not informative:
         return undecided("the expected objective's gradient vanished at every point tried, so no point "
                          "shows whether the answer has the same minimisers", method)
     return Verdict("equivalent", "a positive multiple of the expected objective plus a term constant in "
                    + ", ".join(sorted(names)) + f" ({informative} points)", method=method)
+
+
+def _moves(problem: Problem, setting: Point, variables: list, seed: int) -> list:
+    """The variables moved over several decades, and to both sides of every switch of either side."""
+    moved = [_moved(setting, variables, move, seed) for move in range(MOVES)]
+    scalars = [v for v in variables if isinstance(v, sp.Symbol)]
+    if len(scalars) == 1:
+        from symdl.decide.breakpoints import breakpoint_points
+
+        for point in breakpoint_points(problem, moved[0], seed):
+            if ("s", scalars[0].name) in point.fixed:
+                moved.append(point)
+    return moved
 
 
 def _variables(problem: Problem, names: set) -> list:
@@ -81,8 +99,10 @@ def _variables(problem: Problem, names: set) -> list:
 
 
 def _moved(setting: Point, variables: list, move: int, seed: int) -> Point:
-    """The setting with new values for the variables (the other symbols keep theirs)."""
-    fresh = Point(seed + 7919, setting.number * MOVES + move, 1.0, dict(setting.sizes))
+    """The setting with new values for the variables (the other symbols keep theirs), spread over
+    more decades at each move."""
+    fresh = Point(seed + 7919, setting.number * MOVES + move, MOVE_DECADES[move % len(MOVE_DECADES)],
+                  dict(setting.sizes))
     fixed = {}
     for variable in variables:
         if isinstance(variable, sp.MatrixSymbol):
@@ -96,6 +116,7 @@ def _moved(setting: Point, variables: list, move: int, seed: int) -> Point:
 
 
 def _gradients(problem: Problem, point: Point, variables: list, kind, seed: int):
+    """((∇expected, ∇answer), (expected, answer)) at the point."""
     evaluator = Evaluator(kind, point, problem.meanings, seed=seed)
     gradients = []
     for side in (problem.expected, problem.answer):
@@ -104,7 +125,12 @@ def _gradients(problem: Problem, point: Point, variables: list, kind, seed: int)
             value = evaluator.derivative(lambda inner, side=side: _scalar(inner.value(side)), variable)
             entries += value.entries() if isinstance(value, Mat) else [value]
         gradients.append([kind.number(Fraction(v)) if isinstance(v, (int, Fraction)) else primal(v) for v in entries])
-    return gradients
+    values = [_number(kind, _scalar(evaluator.value(side))) for side in (problem.expected, problem.answer)]
+    return gradients, values
+
+
+def _number(kind, value):
+    return kind.number(Fraction(value)) if isinstance(value, (int, Fraction)) else primal(value)
 
 
 def _scalar(value):

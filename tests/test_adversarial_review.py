@@ -196,14 +196,11 @@ EXPECTED = [
     row("tiny-exact-power-misrounded", "2^{-99}", r"1.57\times10^{-30}", {}, NE),
     row("one-significant-figure", "0.659", "0.7", {}, NE),
     row("sqrt2-float-repr-misrounded", r"\sqrt{2}", "1.4142135623730951", {}, NE),
-    row("huge-values-differing-by-20-percent", r"\sqrt{2}\cdot 1000!", r"\sqrt{3}\cdot 1000!", {}, NE,
-        "precision.py judge: a number with > 1150 digits makes start_digits reach MAX_DIGITS, the loop never "
-        "runs, and the verdict is 'undecided: they agree to every precision tried' for values 20% apart"),
+    row("huge-values-differing-by-20-percent", r"\sqrt{2}\cdot 1000!", r"\sqrt{3}\cdot 1000!", {}, NE),
     # --- right answers rejected, undecided or erroring --------------------------------------------
     row("diag-of-matrix", r"\operatorname{diag}(A)", r"\begin{bmatrix} A_{11} \\ A_{22} \\ A_{33}\end{bmatrix}",
         S("A=3x3"), EQ),
-    row("four-declared-matrices-juxtaposed", "ABCD", "(AB)(CD)", S("A=2x2", "B=2x2", "C=2x2", "D=2x2"), EQ,
-        "parse: four declared single-letter matrices written together ('ABCD', 'AXBX^T') 'read as a word'"),
+    row("four-declared-matrices-juxtaposed", "ABCD", "(AB)(CD)", S("A=2x2", "B=2x2", "C=2x2", "D=2x2"), EQ),
     row("aligned-working", r"\tanh(a)",
         r"\begin{aligned} \tanh(a) &= \frac{e^{a}-e^{-a}}{e^{a}+e^{-a}} \\ &= 2\sigma(2a)-1 \end{aligned}", {}, EQ,
         "parse: NOTATION's multi-line working (aligned, align*, lines joined by \\\\) is refused"),

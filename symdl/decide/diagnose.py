@@ -156,7 +156,7 @@ def _decimal(value) -> str:
     if hasattr(value, "_mpf_"):
         import mpmath
 
-        return mpmath.nstr(value, 6)
+        return mpmath.nstr(mpmath.mpf(value), 6)  # at 15 digits: a long mantissa would not print
     return f"{float(value):.6g}"
 
 

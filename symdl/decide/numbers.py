@@ -96,7 +96,7 @@ def compare_numbers(expected, answer, tolerance=None, rtol=None, digits=None) ->
     shown_got = _show(got if got is not None else got_value)
     shown_want = _show(want if want is not None else want_value)
     if gap and (shown_got == shown_want or gap * 10 ** 6 <= abs(want_value)):
-        shown_got += f" (by {mpmath.nstr(gap, 3)})"
+        shown_got += f" (by {mpmath.nstr(mpmath.mpf(gap), 3)})"
     if ok:
         return Verdict("equivalent", f"{shown_got} equals {shown_want} ({rule})", method="number")
     diagnosis = _number_diagnosis(want_value, got_value, tolerance)
@@ -134,11 +134,15 @@ def _number_diagnosis(want, got, tolerance) -> str | None:
 
 
 def _float(value) -> float | str:
+    """A float, or for a number beyond a float's range, its 15 leading digits as text."""
     try:
         result = float(value)
     except (TypeError, ValueError, OverflowError):
-        return str(value)
-    return result if result == result and abs(result) != float("inf") else str(value)
+        result = float("inf")
+    if result == result and abs(result) != float("inf"):
+        return result
+    return mpmath.nstr(mpmath.mpf(value if hasattr(value, "_mpf_") else mpmath.mpf(str(value))), 15) \
+        if not isinstance(value, Fraction) else mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 15)
 
 
 def _show(value) -> str:
@@ -148,4 +152,4 @@ def _show(value) -> str:
             return str(value.numerator)
         value = float(value) if abs(value) > Fraction(1, 10 ** 300) else value
         return f"{value:.10g}" if isinstance(value, float) else f"{value.numerator}/{value.denominator}"
-    return mpmath.nstr(value, 10, min_fixed=-4, max_fixed=16) if hasattr(value, "ae") else str(value)
+    return mpmath.nstr(mpmath.mpf(value), 10, min_fixed=-4, max_fixed=16) if hasattr(value, "ae") else str(value)

@@ -218,7 +218,7 @@ class Reader(NameObjects, Calls, Derivatives, Sums, Elisions, Brackets):
             function = FUNCTION_WORDS[word.lower()]
             return self._function_call(function, word, nodes, index + len(word), out,
                                        nodes[index].col)
-        refuse_prose(nodes, index)
+        refuse_prose(nodes, index, self.declared)
         token = nodes[index]
         euler = not (next_is(nodes, index + 1, "_", "'") or self.declared("e"))
         if token.value == "e" and euler:

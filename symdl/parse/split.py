@@ -78,7 +78,9 @@ def plain_word(nodes: list, index: int) -> str:
     return ""
 
 
-def refuse_prose(nodes: list, index: int) -> None:
+def refuse_prose(nodes: list, index: int, declared=lambda name: False) -> None:
+    """Refuse a run of four or more letters as a word, unless every letter is a declared name
+    (``ABCD`` of four declared matrices is their product)."""
     if index > 0 and is_letter(nodes[index - 1]) and not nodes[index].space_before:
         return  # not the start of a run of letters
     run = 0
@@ -88,7 +90,7 @@ def refuse_prose(nodes: list, index: int) -> None:
         if run and node.space_before:
             break
         run += 1
-    if run >= 4:
+    if run >= 4 and not all(declared(node.value) for node in nodes[index:index + run]):
         word = "".join(node.value for node in nodes[index:index + run])
         raise ParseError(f"{word!r} reads as a word, not mathematics; separate the symbols "
                          r"or use \operatorname{...}", nodes[index].col)

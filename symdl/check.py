@@ -179,12 +179,12 @@ _DERIVATIVE_OPERATOR = re.compile(r"\\[dtc]?frac\s*\{\s*(?:d|\\partial|\\mathrm\
 
 
 def _writes_a_derivative_operator(text: str) -> bool:
-    """``\frac{d}{da}\sigma(a)``: the derivative left to be taken, not taken."""
+    r"""``\frac{d}{da}\sigma(a)``: the derivative left to be taken, not taken."""
     return bool(_DERIVATIVE_OPERATOR.search(text))
 
 
 def _asks_for_a_derivative(key: str) -> bool:
-    """A result that is itself a derivative: ``\sigma'(a)``, ``\frac{\partial L}{\partial x}``."""
+    r"""A result that is itself a derivative: ``\sigma'(a)``, ``\frac{\partial L}{\partial x}``."""
     return "'" in key or r"\prime" in key or r"\partial" in key or re.search(r"\frac\{d", key) is not None
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
 from symdl.decide.evaluate import Evaluator
@@ -89,6 +91,59 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
     return made
 
 
+def entry_switch_points(problem, base: Point, seed: int) -> list[Point]:
+    r"""Points on both sides of a switch applied entry by entry to a matrix (``\mathbb{1}[h > 10^{-3}]``
+    of a vector h): its first entry is moved across its zero by one entry of an input matrix."""
+    made = []
+    inputs = _input_matrices(problem)
+    for side in (problem.expected, problem.answer):
+        if not isinstance(side, sp.Basic):
+            continue
+        for node in sp.preorder_traversal(side):
+            if not isinstance(node, ElementwiseApplyFunction):
+                continue
+            dummy = sp.Dummy("t", real=True)
+            body = node.function(dummy) if not isinstance(node.function, sp.Lambda) else node.function.expr.xreplace(
+                {node.function.variables[0]: dummy})
+            entry = MatrixElement(node.expr, 0, 0)
+            for g in switches(body)[:2]:
+                if _threshold_free(g, dummy, node.expr):
+                    continue  # 1[h > 0] entry by entry: random points put entries on both sides already
+                g = g.xreplace({dummy: entry})
+                for name, (rows, cols) in inputs[:3]:
+                    key = ("e", name, 0, 0)
+                    found = sorted(_zeros(g, None, base, problem.meanings, seed, key), key=abs)[:2]
+                    for root in found:
+                        for offset in OFFSETS:
+                            for value in (root - offset * (1 + abs(root)), root + offset * (1 + abs(root))):
+                                made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
+                                                  {key: dyadic(value)}, base.spd, base.symmetric,
+                                                  dict(base.bounds)))
+                    if found:
+                        break
+            if len(made) > 48:
+                return made
+    return made
+
+
+def _threshold_free(g, dummy, argument) -> bool:
+    """A switch at zero of a plain matrix entry (no constant moves it away from 0)."""
+    constants = {a for a in sp.preorder_traversal(argument) if isinstance(a, sp.Number) and abs(a) != 1}
+    return (g == dummy or g == -dummy) and not constants
+
+
+def _input_matrices(problem) -> list:
+    """Matrices drawn at random (no definition), with their shapes: what a point can move."""
+    meanings = problem.meanings
+    found = {}
+    for expr in (problem.expected, problem.answer, *meanings.values()):
+        if isinstance(expr, sp.Basic):
+            for symbol in expr.atoms(sp.MatrixSymbol):
+                if symbol not in meanings:
+                    found[symbol.name] = symbol.shape
+    return sorted(found.items())
+
+
 def _allowed(variable, value: float, base: Point) -> bool:
     """Whether the variable may take this value: its sign and the bounds a fact put on it."""
     if (variable.is_positive and value <= 0) or (variable.is_nonnegative and value < 0):
@@ -104,13 +159,15 @@ def _plain_variable(g):
     return candidates[0] if candidates else None
 
 
-def _zeros(g, variable, base: Point, meanings, seed: int) -> list[float]:
-    """Zeros of ``g`` along ``variable`` (others at the base point): sign changes on a grid, bisected."""
+def _zeros(g, variable, base: Point, meanings, seed: int, key=None) -> list[float]:
+    """Zeros of ``g`` along ``variable`` (others at the base point): sign changes on a grid, bisected.
+    ``key`` moves another value instead (an entry of an input matrix: ``("e", "x", 0, 0)``)."""
     kind = precise(30)
+    key = key or ("s", variable.name)
 
     def value(t: float):
-        point = Point(base.seed, base.number, base.decades, dict(base.sizes), {("s", variable.name): dyadic(t)},
-                      base.spd)
+        point = Point(base.seed, base.number, base.decades, dict(base.sizes), {key: dyadic(t)}, base.spd,
+                      base.symmetric, dict(base.bounds))
         try:
             result = Evaluator(kind, point, meanings, seed=seed).value(g)
         except (Undefined, CannotEvaluate, NotExact, ShapeMismatch, ArithmeticError, TypeError, ValueError):
@@ -119,7 +176,7 @@ def _zeros(g, variable, base: Point, meanings, seed: int) -> list[float]:
             return None
         return float(primal(result))
 
-    zeros = _polynomial_zeros(g, variable, base, meanings, seed)
+    zeros = _polynomial_zeros(g, variable, base, meanings, seed) if variable is not None else None
     if zeros is not None:
         return zeros
     grid = [(t, value(t)) for t in GRID]

@@ -19,7 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.decide.arith import EXACT, CannotEvaluate, Magnitudes, NotExact, Undefined, primal
-from symdl.decide.breakpoints import breakpoint_points
+from symdl.decide.breakpoints import breakpoint_points, entry_switch_points
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import points, size_sets
@@ -148,7 +148,7 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
                      | set(family_indices(problem.index_ranges, problem.expected, problem.answer)), key=str)
     assignments = _assignments(indices, problem.index_ranges, sizes, _fingerprint(problem))
     base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd, problem.symmetric, problem.bounds)
-    extra = breakpoint_points(problem, base[0], seed)
+    extra = breakpoint_points(problem, base[0], seed) + entry_switch_points(problem, base[0], seed)
     start = start_digits(problem.expected, problem.answer)
     informative, large = False, False
     exactness = [True]

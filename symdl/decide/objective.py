@@ -13,12 +13,12 @@ from fractions import Fraction
 
 import sympy as sp
 
-from symdl.decide.arith import CannotEvaluate, NotExact, Undefined, primal
+from symdl.decide.arith import CannotEvaluate, Magnitudes, NotExact, Undefined, primal
 from symdl.decide.compare import float_of, size_symbols
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import Point, points, size_sets
-from symdl.decide.precision import precise, start_digits
+from symdl.decide.precision import BASE_DIGITS, MAX_DIGITS, precise, start_digits
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, error, undecided
 
 SETTINGS = 3  # values of the other symbols
@@ -33,14 +33,16 @@ def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) 
         return error(f"the objective does not depend on {', '.join(sorted(names))}")
     method = f"objective: gradients and values in {', '.join(sorted(names))} at high precision (seed {seed})"
     digits = start_digits(problem.expected, problem.answer)
-    kind = precise(2 * digits)
-    noise = kind.number(Fraction(1, 10 ** digits))
     every = [problem.expected, problem.answer, *problem.meanings.values()]
     informative = 0
     for sizes in size_sets(size_symbols(*every), problem.sizes, seed=sp.srepr(problem.answer)):
         for setting in points(seed, sizes, SETTINGS, problem.spd):
             ratio, offset = None, None
             for point in _moves(problem, setting, variables, seed):
+                needed = _digits_needed(problem, point, variables, digits, seed)
+                if needed is None:
+                    continue  # magnitudes too far apart for any precision we can afford
+                kind, noise = precise(2 * needed), precise(2 * needed).number(Fraction(1, 10 ** needed))
                 try:
                     (ge, ga), (ve, va) = _gradients(problem, point, variables, kind, seed)
                 except Undefined:
@@ -72,6 +74,18 @@ def compare_objective(problem: Problem, wrt: list, *, seed: int = DEFAULT_SEED) 
                          "shows whether the answer has the same minimisers", method)
     return Verdict("equivalent", "a positive multiple of the expected objective plus a term constant in "
                    + ", ".join(sorted(names)) + f" ({informative} points)", method=method)
+
+
+def _digits_needed(problem: Problem, point: Point, variables: list, digits: int, seed: int):
+    """The digits a comparison at this point needs, from the magnitudes its gradients meet
+    (a tilt e^{-300}w hides below 50 digits); None beyond what can be afforded."""
+    measured = Magnitudes(30)
+    try:
+        _gradients(problem, point, variables, measured, seed)
+    except Exception:  # noqa: BLE001 - the real evaluation will meet the same problem and say so
+        return digits
+    needed = max(digits, BASE_DIGITS + measured.spread_digits())
+    return needed if needed <= MAX_DIGITS else None
 
 
 def _moves(problem: Problem, setting: Point, variables: list, seed: int) -> list:

@@ -58,6 +58,16 @@ def _dims(name, value) -> tuple:
     return rows, cols
 
 
+def _is_working(answer) -> bool:
+    """An answer of several lines (aligned, align*, lines joined by \\): checked line by line."""
+    if not isinstance(answer, str) or ("\\\\" not in answer and "\\begin{align" not in answer
+                                       and "\\begin{gather" not in answer and "\\begin{eqnarray" not in answer):
+        return False
+    from symdl.parse.working import is_working
+
+    return is_working(answer)
+
+
 def _read(text, context, which: str):
     """Parse one side; a shape error is an answer's mistake, not an unreadable input."""
     try:
@@ -199,6 +209,10 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
     rounding rule for decimal answers; ``digits`` sets how many significant figures a rounded
     answer needs (2 by default).
     """
+    if mode == "value" and _is_working(answer):
+        from symdl.working import check_working
+
+        return check_working(answer, expected=expected, shapes=shapes, digits=digits, rtol=rtol, seed=seed).verdict
     try:
         context = Context(matrices=parse_shapes(shapes))
     except ParameterError as exc:
@@ -378,7 +392,8 @@ def _bind(target, lhs) -> dict | None:
         return None
     if not isinstance(target, DerivativeTarget):
         return {} if target == lhs else None
-    if target.of != lhs.of:
+    of = _bind_of(target.of, lhs.of)
+    if of is None:
         return None
     t, a = target.wrt, lhs.wrt
     if _name(t) != _name(a):
@@ -386,8 +401,31 @@ def _bind(target, lhs) -> dict | None:
     if isinstance(t, sp.Indexed) and isinstance(a, sp.Indexed):
         if len(t.indices) != len(a.indices):
             return None
-        return {ti: ai for ti, ai in zip(t.indices, a.indices) if ti != ai}
-    return {} if type(t) is type(a) else None
+        found = {ti: ai for ti, ai in zip(t.indices, a.indices) if ti != ai}
+        if any(of.get(k, v) != v for k, v in found.items()):
+            return None  # one index letter bound to two values
+        return {**of, **found}
+    return of if type(t) is type(a) else None
+
+
+_SUBSCRIPTED_NAME = re.compile(r"^(?P<head>.+)_\{(?P<sub>[^{}]+)\}$")
+
+
+def _bind_of(target_of: str, answer_of: str) -> dict | None:
+    """``p_{i}`` in a target and ``p_{1}`` (or ``p_{k}``) in an answer: the index value it binds."""
+    if target_of == answer_of:
+        return {}
+    want, got = _SUBSCRIPTED_NAME.match(target_of), _SUBSCRIPTED_NAME.match(answer_of)
+    if not (want and got and want["head"] == got["head"]):
+        return None
+    letter, value = want["sub"], got["sub"]
+    if not (len(letter) == 1 and letter.isalpha()):
+        return None
+    if value.isdigit():
+        return {sp.Symbol(letter, integer=True): sp.Integer(int(value))}
+    if len(value) == 1 and value.isalpha():
+        return {sp.Symbol(letter, integer=True): sp.Symbol(value, integer=True)}
+    return None
 
 
 def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol: float | None = None,
@@ -397,6 +435,10 @@ def check_derivation(name: str, answer: str, *, params: dict | None = None, rtol
     The answer may use the derivation's intermediate quantities (``z^{(1)}``, ``h^{[2]}_k``,
     ``\\frac{\\partial L}{\\partial y}``); they stand for their definitions.
     """
+    if _is_working(answer):
+        from symdl.working import check_working
+
+        return check_working(answer, derivation=name, params=params, digits=digits, rtol=rtol, seed=seed).verdict
     try:
         derivation, context, targets = _derivation(name, tuple(sorted((k, _frozen(v)) for k, v in (params or {}).items())))
     except SymdlError as exc:

@@ -275,8 +275,9 @@ def _names_a_quantity(side: _Side) -> bool:
         value = value.args[1]  # -\ln L
     if isinstance(value, (sp.log, sp.exp)) and len(value.args) == 1:
         value = value.args[0]
-    if isinstance(value, sp.Pow) and value.exp.is_Number:
-        value = value.base  # \sigma_B^{2}: the variance is named by its square
+    if isinstance(value, sp.Pow) and value.exp.is_Number and isinstance(value.base, sp.Symbol) \
+            and (value.base.name.startswith("\\") or "_" in value.base.name):
+        value = value.base  # \sigma_B^{2}: a variance is named by its square (x^2 = x x is a claim)
     named = (sp.Symbol, sp.Indexed, sp.MatrixSymbol, sp.core.function.AppliedUndef)
     return isinstance(value, named) or type(value).__name__ == "MatrixElement"
 

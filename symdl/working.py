@@ -24,6 +24,7 @@ from symdl.check import (
     Claim, _bind, _derivation, _frozen, _problem_maker, decide, parse_shapes,
 )
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
+from symdl.decide.compare import remembering
 from symdl.decide.facts import read_facts, with_sizes
 from symdl.decide.numbers import MIN_FIGURES
 from symdl.decide.rounding import consistent, too_few_figures, written_decimals
@@ -147,10 +148,15 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
         return Working((text,), (StepVerdict(0, text, "error", detail=f"not read: {exc}"),), None)
     texts = tuple(line.text for line in lines)
     try:
-        setting, result = _setting(derivation, params, shapes, assume, indices, seed)
+        setting, result = _setting(derivation, params, shapes, assume, indices, seed, text)
     except SymdlError as exc:
         return Working(texts, (StepVerdict(0, texts[0], "error", detail=str(exc)),), None)
     setting.digits = digits
+    with remembering():
+        return _checked_lines(lines, texts, setting, result, expected, derivation, digits, rtol, seed)
+
+
+def _checked_lines(lines, texts, setting, result, expected, derivation, digits, rtol, seed) -> Working:
     steps, previous, target_text = [], None, None
     first_expression = None
     for number, line in enumerate(lines):
@@ -207,7 +213,7 @@ def _solved_after(lines, number: int) -> bool:
     return following is not None and following.sides[0].relation in IMPLICATIONS
 
 
-def _setting(derivation, params, shapes, assume, indices, seed):
+def _setting(derivation, params, shapes, assume, indices, seed, size_seed: str = ""):
     result = {}
     if derivation:
         built, context, targets = _derivation(derivation, tuple(sorted((k, _frozen(v)) for k, v in (params or {}).items())))
@@ -245,7 +251,7 @@ def _setting(derivation, params, shapes, assume, indices, seed):
             definitions={**problem.definitions, **{k: _bounded(v, bounds) for k, v in facts.definitions.items()}},
             sizes={**problem.sizes, **facts.sizes}, index_ranges={**problem.index_ranges, **ranges},
             spd=frozenset(problem.spd) | frozenset(facts.spd), symmetric=frozenset(facts.symmetric),
-            bounds=dict(facts.bounds), models=tuple(facts.models))
+            bounds=dict(facts.bounds), models=tuple(facts.models), size_seed=size_seed)
 
     return _Setting(context, make, bounds, set(facts.names_of_unhonoured)), result
 

@@ -10,6 +10,7 @@ value of their range (or a sample with the diagonal). Nothing is compared with a
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -105,6 +106,34 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
 # --- gathering evidence ----------------------------------------------------------------------
 
 _DEFINED: dict = {}  # (point, number system) -> values of definitions, for one gather
+# Values of whole sides, kept across the relations of one working (see ``remembering``): each line
+# is the answer of one relation and the expected side of the next, at the same points.
+_SIDES: dict | None = None
+MAX_REMEMBERED = 20_000
+
+
+@contextlib.contextmanager
+def remembering():
+    """Within the block, a side evaluated at a point is not evaluated there again."""
+    global _SIDES
+    outer, _SIDES = _SIDES, {}
+    try:
+        yield
+    finally:
+        _SIDES = outer
+
+
+def _remembered(evaluator, expr, point, kind, assignment):
+    if _SIDES is None or isinstance(kind, Magnitudes):
+        return evaluator.value(expr)
+    key = (expr, point.seed, point.number, point.decades, tuple(sorted(point.sizes.items(), key=str)),
+           tuple(sorted(point.fixed.items(), key=str)), getattr(kind, "dps", kind.name),
+           tuple(sorted(assignment.items(), key=str)))
+    if key not in _SIDES:
+        if len(_SIDES) > MAX_REMEMBERED:
+            _SIDES.clear()
+        _SIDES[key] = evaluator.value(expr)
+    return _SIDES[key]
 
 
 def gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
@@ -124,7 +153,7 @@ def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     sizes_needed = size_symbols(*every) | {s for r in ranges for s in r.free_symbols}
     cheap = not any(isinstance(e, sp.Basic) and (getattr(e, "is_Matrix", False) or e.has(sp.MatrixSymbol))
                     for e in every)
-    sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=_fingerprint(problem))
+    sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=problem.size_seed or _fingerprint(problem))
     for number, sizes in enumerate(sets):
         thorough = number < FULL_INDEX_SETS  # every free-index value at one point of the first sets
         status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)), thorough)
@@ -181,12 +210,12 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
         defined = _DEFINED.setdefault((id(point), id(kind)), {})
         evaluator = Evaluator(kind, point, problem.meanings, bindings, seed=seed, defined=defined)
         try:
-            e = evaluator.value(problem.expected)
+            e = _remembered(evaluator, problem.expected, point, kind, assignment)
         except ShapeMismatch:
             raise _ExpectedFails(_SKIP_SIZES) from None
         except Undefined:
             raise _ExpectedFails(None) from None
-        return e, evaluator.value(problem.answer)
+        return e, _remembered(evaluator, problem.answer, point, kind, assignment)
 
     try:
         if exactness[0]:

@@ -68,6 +68,7 @@ class Problem:
     symmetric: frozenset = frozenset()
     bounds: dict = field(default_factory=dict)  # name -> (low, high): values drawn in between
     models: tuple = ()  # facts that fix values at each point (eigenpairs, orthonormal families)
+    size_seed: str | None = None  # draw the sizes from this (one working: the same sizes every step)
 
     @property
     def meanings(self) -> dict:

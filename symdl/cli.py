@@ -196,7 +196,13 @@ def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
-    params and rtol. Results are written in input order as soon as they are known.
+    params, digits and rtol. Results are written in input order as soon as they are known.
+
+    A record whose answer is a multi-line working (aligned, \\ lines, a chain) is checked step by
+    step: its result also has steps (each {line, verdict, diagnosis}, line 0-based) and first_wrong
+    (the first wrong line, or null); it is not_equivalent when any step is wrong. Such a record may
+    state assume (a list of LaTeX facts) and indices (e.g. {"i": [1, 3]}); --report shows each working
+    line by line with ✓ / ✗ / · beside it.
     """
     from symdl.grade import grade, print_summary
 

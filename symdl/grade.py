@@ -176,6 +176,7 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     done = finished_ids(out) if resume else set()
     todo = [(n, r) for n, r in enumerate(records) if str(r["id"]) not in done]
     summary.skipped = len(records) - len(todo)
+    _warm([r for _, r in todo])
     writer = _Writer(out, append=resume)
     waiting: dict[int, dict] = {}
     order = [n for n, _ in todo]
@@ -195,6 +196,32 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     finally:
         writer.close()
     return summary
+
+
+WARM_DERIVATIONS = 8  # distinct derivations built once in the parent before the workers fork
+WARM_SECONDS = 3.0
+
+
+def _warm(records: list[dict]) -> None:
+    """Import the checker, and build the derivations the batch asks for at their default sizes, in the
+    parent, so every forked worker inherits them instead of redoing the work (with -j 2, twice).
+    Only defaults are built here: a record's own parameters may be hostile, and the parent has no
+    memory cap; those are built in the workers, under their limits."""
+    from symdl import check as checker
+    from symdl.decide.prove import time_budget
+    names = []
+    for record in records:
+        name = record.get("derivation")
+        if isinstance(name, str) and name and not (record.get("params") or record.get("param")) and name not in names:
+            names.append(name)
+    for name in names[:WARM_DERIVATIONS]:
+        try:
+            with time_budget(WARM_SECONDS):
+                checker._derivation(name, ())
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - unknown, failing or out of time: the worker's to report
+            continue
 
 
 def print_summary(summary: Summary, file=sys.stdout) -> None:

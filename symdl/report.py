@@ -485,9 +485,17 @@ def _counterexample_text(value) -> str:
         point = value.get("point") or {}
         where = ", ".join(f"{latex_to_text(_clean(k, 200))} = {_number(v)}" for k, v in list(point.items())[:4])
         more = ", ..." if len(point) > 4 else ""
-        values = f"expected {_number(value.get('expected'))}, answer {_number(value.get('answer'))}"
+        values = (f"expected {_shaped(value.get('expected'), value.get('expected_shape'))}, "
+                  f"answer {_shaped(value.get('answer'), value.get('answer_shape'))}")
         return f"at {where}{more}: {values}" if where else values
     return _readable(str(value))
+
+
+def _shaped(values, shape) -> str:
+    """A matrix's values with its shape (``3×1 [...]``), so a transposed answer does not read as the same."""
+    if isinstance(shape, list) and len(shape) == 2 and isinstance(values, list):
+        return f"{shape[0]}×{shape[1]} {_number(values)}"
+    return _number(values)
 
 
 _TUPLE = re.compile(r"\('((?:[^'\\]|\\.)*)'((?:, [^()']*)*)\)")

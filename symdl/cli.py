@@ -154,8 +154,10 @@ def cmd_check(args) -> int:
             point = list((c.get("point") or {}).items())
             shown = ", ".join(f"{k} = {v:.6g}" for k, v in point[:6]) + (f", … {len(point) - 6} more" if len(point) > 6 else "")
             print(f"counterexample at {shown or 'no free symbols'}:")
-            print(f"  expected {_brief(c.get('expected'))}")
-            print(f"  answer   {_brief(c.get('answer'))}")
+            print(f"  expected {_brief(c.get('expected'), c.get('expected_shape'))}")
+            print(f"  answer   {_brief(c.get('answer'), c.get('answer_shape'))}")
+            if c.get("differing_entries"):
+                print(f"  (entries that differ: {', '.join(str(n) for n in c['differing_entries'][:8])})")
     return {"equivalent": 0, "not_equivalent": 1, "undecided": 3}.get(verdict, 2)
 
 
@@ -194,18 +196,32 @@ def _index_ranges(items) -> dict:
     return ranges
 
 
-def _brief(values) -> str:
+def _brief(values, shape=None) -> str:
+    """A counterexample's values; a matrix row by row with its shape, so a transpose shows as one."""
+    def number(v):
+        return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+    if isinstance(values, list) and isinstance(shape, list) and len(shape) == 2 and shape[1] \
+            and len(values) == shape[0] * shape[1] and len(values) <= 16:
+        rows = [values[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+        return f"{shape[0]}×{shape[1]} [" + "; ".join(", ".join(map(number, row)) for row in rows) + "]"
     if isinstance(values, list):
-        text = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values[:6])
+        text = ", ".join(map(number, values[:6]))
         return f"[{text}{', …' if len(values) > 6 else ''}]"
-    return f"{values:.6g}" if isinstance(values, float) else str(values)
+    return number(values)
 
 
 def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
-    params and rtol. Results are written in input order as soon as they are known.
+    params, digits and rtol. Results are written in input order as soon as they are known.
+
+    A record whose answer is a multi-line working (aligned, \\ lines, a chain) is checked step by
+    step: its result also has steps (each {line, verdict, diagnosis}, line 0-based) and first_wrong
+    (the first wrong line, or null); it is not_equivalent when any step is wrong. Such a record may
+    state assume (a list of LaTeX facts) and indices (e.g. {"i": [1, 3]}); --report shows each working
+    line by line with ✓ / ✗ / · beside it.
     """
     from symdl.grade import grade, print_summary
 

@@ -17,6 +17,7 @@ from symdl.errors import SymdlError
 from symdl.sandbox import WorkerPool, default_jobs
 
 FIELDS = ["id", "verdict", "detail", "diagnosis", "counterexample"]
+WORKING_FIELDS = ["steps", "first_wrong"]  # a multi-line working's answer: each step's verdict, the first wrong line
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -46,6 +47,7 @@ def read_records(path: Path) -> list[dict]:
 def check_record(record: dict) -> dict:
     """The verdict on one record, as a dict of the output fields (runs inside a worker)."""
     from symdl.check import check, check_derivation
+    from symdl.parse.working import is_working
 
     answer = record.get("answer")
     if not isinstance(answer, str):
@@ -57,26 +59,49 @@ def check_record(record: dict) -> dict:
         digits = int(digits) if digits not in (None, "") else None
     except (TypeError, ValueError):
         return {"verdict": "error", "detail": "the record's digits must be a whole number of significant figures"}
-    if record.get("derivation"):
-        params = record.get("params") or record.get("param") or {}
-        if isinstance(params, str):
-            from symdl.params import parse_assignments
+    params = record.get("params") or record.get("param") or {}
+    if isinstance(params, str):
+        from symdl.params import parse_assignments
 
-            params = parse_assignments(params.split())
+        params = parse_assignments(params.split())
+    shapes = record.get("shape") or record.get("shapes") or None
+    if is_working(answer):
+        return _check_working_record(record, answer, params, shapes, rtol, digits)
+    if record.get("derivation"):
         verdict = check_derivation(str(record["derivation"]), answer, params=params, rtol=rtol, digits=digits)
     elif isinstance(record.get("expected"), str):
         wrt = record.get("wrt") or None
         if isinstance(wrt, str):
             wrt = [w for w in wrt.replace(",", " ").split() if w]
         verdict = check(record["expected"], answer, mode=record.get("mode") or "value", wrt=wrt,
-                        shapes=record.get("shape") or record.get("shapes") or None, rtol=rtol, digits=digits)
+                        shapes=shapes, rtol=rtol, digits=digits)
     else:
         return {"verdict": "error", "detail": "the record needs 'expected' or 'derivation'"}
     return verdict.to_dict()
 
 
+def _check_working_record(record: dict, answer: str, params, shapes, rtol, digits) -> dict:
+    """A working's record: the overall verdict (wrong when any step is), each step's, the first wrong line."""
+    from symdl.working import check_working
+
+    assume = record.get("assume") or ()
+    if isinstance(assume, str):
+        assume = [assume]
+    indices = record.get("indices") or record.get("index") or None
+    if not isinstance(indices, (dict, type(None))) or not isinstance(assume, (list, tuple)):
+        return {"verdict": "error", "detail": "the record's assume must be a list of LaTeX facts and its indices "
+                                              "an object such as {\"i\": [1, 3]}"}
+    expected = record.get("expected") if isinstance(record.get("expected"), str) else None
+    derivation = str(record["derivation"]) if record.get("derivation") else None
+    working = check_working(answer, expected=expected, derivation=derivation, params=params, shapes=shapes,
+                            assume=tuple(assume), indices=indices, digits=digits, rtol=rtol)
+    return working.to_dict()
+
+
 def _output_row(record_id, result: dict) -> dict:
-    return {"id": record_id, **{k: result.get(k) for k in FIELDS[1:]}}
+    row = {"id": record_id, **{k: result.get(k) for k in FIELDS[1:]}}
+    row.update({k: result[k] for k in WORKING_FIELDS if k in result})
+    return row
 
 
 class _Writer:
@@ -92,7 +117,7 @@ class _Writer:
         except OSError as exc:
             raise SymdlError(f"cannot write {self.path}: {exc.strerror}") from None
         if self.csv:
-            self.writer = csv.DictWriter(self.file, FIELDS)
+            self.writer = csv.DictWriter(self.file, FIELDS + WORKING_FIELDS)
             if fresh:
                 self.writer.writeheader()
 
@@ -151,6 +176,7 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     done = finished_ids(out) if resume else set()
     todo = [(n, r) for n, r in enumerate(records) if str(r["id"]) not in done]
     summary.skipped = len(records) - len(todo)
+    _warm([r for _, r in todo])
     writer = _Writer(out, append=resume)
     waiting: dict[int, dict] = {}
     order = [n for n, _ in todo]
@@ -172,10 +198,38 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     return summary
 
 
+WARM_DERIVATIONS = 8  # distinct derivations built once in the parent before the workers fork
+WARM_SECONDS = 3.0
+
+
+def _warm(records: list[dict]) -> None:
+    """Import the checker, and build the derivations the batch asks for at their default sizes, in the
+    parent, so every forked worker inherits them instead of redoing the work (with -j 2, twice).
+    Only defaults are built here: a record's own parameters may be hostile, and the parent has no
+    memory cap; those are built in the workers, under their limits."""
+    from symdl import check as checker
+    from symdl.decide.prove import time_budget
+    names = []
+    for record in records:
+        name = record.get("derivation")
+        if isinstance(name, str) and name and not (record.get("params") or record.get("param")) and name not in names:
+            names.append(name)
+    for name in names[:WARM_DERIVATIONS]:
+        try:
+            with time_budget(WARM_SECONDS):
+                checker._derivation(name, ())
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - unknown, failing or out of time: the worker's to report
+            continue
+
+
 def print_summary(summary: Summary, file=sys.stdout) -> None:
     """The closing table: how many answers got each verdict, and the commonest diagnoses."""
     total = sum(summary.verdicts.values())
-    rows = [(v, summary.verdicts.get(v, 0)) for v in ("equivalent", "not_equivalent", "error")]
+    names = ["equivalent", "not_equivalent", "undecided", "error"]
+    names += sorted(v for v in summary.verdicts if v not in names)
+    rows = [(v, summary.verdicts.get(v, 0)) for v in names]
     width = max(len("not_equivalent"), *(len(d) for d in summary.diagnoses), 0)
     print(f"{'verdict':<{width}}  {'count':>6}  {'share':>6}", file=file)
     for name, count in rows:

@@ -50,7 +50,7 @@ def canonical_functions(e):
 
 
 def scalarized(e):
-    """Every 1×1 matrix that stands for a number taken as that number: ``\log(1 + e^{-w^T x})`` is a
+    r"""Every 1×1 matrix that stands for a number taken as that number: ``\log(1 + e^{-w^T x})`` is a
     function of the scalar ``w^T x``, not an elementwise map of a 1×1 matrix."""
     if is_matrix(e) and e.shape == (1, 1):
         return _as_scalar(e)

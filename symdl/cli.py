@@ -53,13 +53,22 @@ def cmd_derive(args) -> int:
     if args.help:
         sys.stdout.write(_derivation_help(args.name) if args.name else args.parser.format_help())
         return 0
-    if not args.name:
-        raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them)")
-    derivation = registry.build(args.name, **parse_assignments(args.param))
+    if args.expr is not None:
+        from symdl.expr import derive_checked
+
+        if args.name:
+            raise SymdlError("give a derivation name or --expr TEX, not both")
+        derivation, failed = derive_checked(args.expr, args.wrt, args.shape)
+    elif not args.name:
+        raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them), or --expr TEX --wrt NAME")
+    else:
+        derivation, failed = registry.build(args.name, **parse_assignments(args.param)), []
     writer = {"latex": derivation_to_latex, "text": derivation_to_text, "json": derivation_to_json}[args.format]
     text = writer(derivation)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
+    for result in failed:
+        print(f"symdl: verification failed: {result.line()}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_verify(args) -> int:
@@ -377,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
+    derive.add_argument("--expr", metavar="TEX", help="derive this scalar expression (course LaTeX) instead of a built-in; "
+                        "every step is verified numerically (exit 1 if a check fails)")
+    derive.add_argument("--wrt", action="append", metavar="NAME", help="with --expr: a variable to differentiate by (repeatable)")
+    derive.add_argument("--shape", action="append", metavar="NAME=RxC",
+                        help="with --expr: a name's shape, e.g. X=3x4, X=mxn, w=n (a vector), y=scalar; "
+                             "undeclared upper-case names are matrices, lower-case Latin vectors, Greek scalars, "
+                             "with symbolic sizes (repeatable)")
 
     verify = command("verify", cmd_verify)
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")

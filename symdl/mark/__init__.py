@@ -65,7 +65,8 @@ def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0
             marked.missing.append(label)
         segments = [s for line in lines for s in line.segments]
         digits = next((p.digits for p in parts if p.digits), None)
-        results = check_chains(segments, digits)
+        targets = tuple(v for v in (p.value() for p in parts) if v is not None)
+        results = check_chains(segments, digits, targets)
         found = match_answers(parts, results, {n: l.text for n, l in by_line.items()})
         claims = []
         for line in lines:

@@ -26,6 +26,7 @@ import sympy as sp
 from symdl.errors import ParseError, SymdlError
 from symdl.parse import DerivativeTarget, parse
 from symdl.parse.working import read_working
+from symdl.mark.data import Data, vector
 
 CHECKED = ("=", r"\approx")
 
@@ -52,20 +53,22 @@ class Result:
         return self.segment.line
 
 
-def check_chains(segments: list, digits: int | None = None) -> list[Result]:
-    """One Result per segment, in order."""
+def check_chains(segments: list, digits: int | None = None, targets: tuple = ()) -> list[Result]:
+    """One Result per segment, in order; ``targets`` are the key's values for this question (a
+    formula ``name = …`` whose value with the sheet's data is one of them computes what is asked)."""
+    data = Data()
     results, chain = [], []
     for segment in segments:
         if chain and not segment.continues:
-            results += _check_chain(chain, digits)
+            results += _check_chain(chain, digits, data, targets)
             chain = []
         chain.append(segment)
     if chain:
-        results += _check_chain(chain, digits)
+        results += _check_chain(chain, digits, data, targets)
     return results
 
 
-def _check_chain(chain: list, digits) -> list[Result]:
+def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     unread = next((s for s in chain if s.problem), None)
     if unread is not None:
         return [Result(s, "unread", "unchecked", detail=f"not read: {unread.problem}") for s in chain]
@@ -78,20 +81,27 @@ def _check_chain(chain: list, digits) -> list[Result]:
     except (SymdlError, RecursionError) as exc:
         return [Result(s, "unread", "unchecked", detail=f"not read: {exc}") for s in chain]
     sides = [side for lines in per_segment for line in lines for side in line.sides]
-    last = _read(sides[-1].text)
+    last = _read(vector(sides[-1].text))
     value, tolerance = _constant(last)
     if len(sides) == 1:
         return [Result(s, "expression", None, value=value, tolerance=tolerance, last=sides[-1].text) for s in chain]
     if len(chain) == 1 and len(sides) == 2 and sides[1].relation == "=":
         kind = _kind(sides[0].text, last)
+        if kind == "statement":
+            data.learn(sides[0].text, value, True)
+        elif kind == "definition":
+            data.define(sides[0].text, sides[1].text)
         if kind != "claim":
             return [Result(chain[0], kind, "unchecked" if kind == "formula" else None,
                            detail="a formula: checked against the key only" if kind == "formula" else "",
                            value=value, tolerance=tolerance, last=sides[-1].text)]
-    return _steps(chain, per_segment, sides, digits, value, tolerance)
+    results = _steps(chain, per_segment, sides, digits, value, tolerance, data)
+    _head(results, sides, data, targets)
+    _remember(results, sides, data, value)
+    return results
 
 
-def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
+def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> list[Result]:
     from symdl.working import check_working
 
     text = "\n".join(f"$${s.latex}$$" for s in chain)
@@ -109,7 +119,9 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
         else:
             substituted = len({n for n in names if n is not None}) > 1
         verdict = _sound(step, substituted)
-        if verdict[0] == "wrong" and at is not None:
+        if verdict[0] == "unchecked" and at is not None and step.relation in CHECKED and data.values:
+            verdict = _with_data(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
+        if verdict[0] == "wrong" and at is not None and len(verdict) < 5:
             verdict = verdict + (_shown_value(sides[at - 1].text),)
         by_segment[index].append(verdict)
     results, first_wrong = [], None
@@ -136,6 +148,88 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
             result.verdict, result.detail = "unchecked", doubtful[2]
         results.append(result)
     return results
+
+
+def _with_data(before: str, after: str, relation: str, data: Data):
+    """A step re-checked with the section's values put in: right, wrong (exact data only) or None."""
+    from symdl.check import decide
+    from symdl.decide import Problem
+
+    read_after, read_before = data.read(after), data.read(before)
+    if read_after is None or read_before is None or not (_has_names(read_after.expr) or _has_names(read_before.expr)):
+        return None  # nothing to put in: the checker's own verdict stands
+    expected, exact_before = data.evaluate(before)
+    answer, exact_after = data.evaluate(after)
+    if expected is None or answer is None:
+        return None
+    tolerance = read_after.tolerance if read_after is not None else None
+    if tolerance is None and read_before is not None and read_before.tolerance is not None:
+        expected, answer, tolerance = answer, expected, read_before.tolerance
+    verdict = decide(Problem(expected, answer), tolerance=tolerance)
+    if verdict.verdict == "equivalent":
+        return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
+    written_decimals = re.search(r"\d\.\d", before + after) is not None  # roundings: the checker's own rules judge them
+    if verdict.verdict == "not_equivalent" and exact_before and exact_after and not written_decimals:
+        shown_value = _shown(expected)
+        return "wrong", verdict.diagnosis or _why(verdict.detail), \
+            f"with the values the sheet gives: {verdict.detail}", relation, shown_value
+    return None
+
+
+def _has_names(expr) -> bool:
+    return bool(getattr(expr, "free_symbols", ())) or bool(getattr(expr, "atoms", lambda *a: ())(sp.MatrixSymbol))
+
+
+def _head(results: list, sides, data: Data, targets) -> None:
+    """``name = formula = …``: the chain's values rest on the formula; unless the sheet defined the name
+    by it, or it computes one of the key's values, a right chain is only "not checked"."""
+    first = _read(sides[0].text)
+    if len(sides) < 3 or first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+        return
+    formula = _read(vector(sides[1].text))
+    if formula is None or _constant(formula)[0] is not None:
+        return
+    if data.same_formula(sides[0].text, sides[1].text):
+        return
+    value, _ = data.evaluate(sides[1].text)
+    if value is not None and any(_equal_values(value, target) for target in targets):
+        return
+    for result in results:
+        if result.verdict == "right":
+            result.verdict = "unchecked"
+            result.detail = f"the formula for {sides[0].text} is not checked (the steps after it hold)"
+
+
+def _remember(results: list, sides, data: Data, value) -> None:
+    first = _read(sides[0].text)
+    if first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+        return
+    if len(sides) >= 3:
+        formula = _read(vector(sides[1].text))
+        if formula is not None and _constant(formula)[0] is None:
+            data.define(sides[0].text, sides[1].text)
+    if value is None:
+        value, _ = data.evaluate(sides[-1].text)
+    if value is not None and results and all(r.verdict == "right" for r in results):
+        data.learn(sides[0].text, value, "." not in sides[-1].text)
+
+
+def _equal_values(a, b) -> bool:
+    from symdl.check import decide
+    from symdl.decide import Problem
+
+    if getattr(a, "is_Matrix", False) != getattr(b, "is_Matrix", False):
+        return False
+    try:
+        return decide(Problem(b, a)).verdict == "equivalent"
+    except (SymdlError, ValueError, TypeError):
+        return False
+
+
+def _shown(value) -> str:
+    from symdl.mark.answers import shown
+
+    return shown(value)
 
 
 def _sound(step, substituted: bool) -> tuple:

@@ -165,6 +165,8 @@ def _with_data(before: str, after: str, relation: str, data: Data):
     tolerance = read_after.tolerance if read_after is not None else None
     if tolerance is None and read_before is not None and read_before.tolerance is not None:
         expected, answer, tolerance = answer, expected, read_before.tolerance
+    if tolerance is None:
+        tolerance = _rounded_sum(after) or _rounded_sum(before)
     verdict = decide(Problem(expected, answer), tolerance=tolerance)
     if verdict.verdict == "equivalent":
         return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
@@ -174,6 +176,17 @@ def _with_data(before: str, after: str, relation: str, data: Data):
         return "wrong", verdict.diagnosis or _why(verdict.detail), \
             f"with the values the sheet gives: {verdict.detail}", relation, shown_value
     return None
+
+
+_DECIMAL_SUM = re.compile(r"^\s*-?\s*\d+\.\d+(?:\s*[-+]\s*\d+\.\d+)+\s*$")
+
+
+def _rounded_sum(text: str):
+    """``4.4817 + 1.6487 + 0.3679``: a sum of roundings is within the sum of their half-units of the
+    true sum (the bound is exact for sums and differences, so nothing else gets it)."""
+    if not _DECIMAL_SUM.match(text):
+        return None
+    return sum(sp.Rational(1, 2 * 10 ** len(d)) for d in re.findall(r"\d+\.(\d+)", text))
 
 
 def _has_names(expr) -> bool:

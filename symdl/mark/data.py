@@ -91,11 +91,13 @@ class Data:
         first, second = self.read(self.formulas[key]), self.read(formula_text)
         if first is None or second is None:
             return False
+        if first.expr == second.expr or first.expr.dummy_eq(second.expr):
+            return True
         try:
-            return bool(sp.simplify(first.expr - second.expr) == 0) if not getattr(first.expr, "is_Matrix", False) \
-                else first.expr == second.expr
-        except (TypeError, ValueError, AttributeError, sp.ShapeError):
-            return first.expr == second.expr
+            return isinstance(first.expr, sp.Expr) and not first.expr.is_Matrix and \
+                sp.simplify(first.expr - second.expr) == 0
+        except (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError):
+            return False
 
 
 def name_of(text: str) -> str | None:

@@ -259,6 +259,83 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_mark(args) -> int:
+    """Mark answer sheets (OCR'd Markdown) against an answer key: every line of every question.
+
+    Each checked line gets ✓ right (the checker proved it, or showed it with exact or high-precision
+    evidence), ✗ wrong (with its diagnosis and the expected value) or · not checked (with why; also
+    every line symdl could not read). Each question scores the key's points of the parts found right.
+    The key is an assignment TOML (as `symdl export` reads) whose questions also have label (the
+    number as the sheet writes it: 1, Q2, ①, 2(a)) and answer; points and digits are optional.
+
+    Outputs: -o feedback.html|.md (the annotated sheet), --json (verdicts per line; with several
+    sheets, a list), --grades with --lms canvas|moodle|prairielearn|plain (students from the file
+    names or --students CSV with a 'sheet' column). Several sheets run in worker processes with a
+    timeout each; with --json, finished sheets are kept in JSON.progress.jsonl and --resume skips them.
+    """
+    import json
+    from pathlib import Path
+
+    from symdl.mark.batch import mark_sheets, public
+
+    outputs = [p for p in (args.output, args.json, args.grades) if p]
+    if args.output and Path(args.output).suffix.lower() not in (".html", ".htm", ".md"):
+        raise SymdlError(f"-o {args.output}: the feedback must end in .html or .md")
+    if args.resume and not args.json:
+        raise SymdlError("--resume needs --json (its progress file is kept beside it)")
+    for path in outputs:
+        if not Path(path).resolve().parent.is_dir():
+            raise SymdlError(f"cannot write {path}: no such directory")
+    students = None
+    if args.students:
+        from symdl.mark.lms import read_students
+
+        students = read_students(args.students)
+    progress, bar = None, None
+    if sys.stderr.isatty() and len(args.sheets) > 1:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("marking", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        bar.start()
+        task = bar.add_task("mark", total=len(args.sheets))
+
+        def progress(done, total):
+            bar.update(task, completed=done, total=total)
+
+    try:
+        marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout, carried=args.carried,
+                             progress_file=f"{args.json}.progress.jsonl" if args.json else None,
+                             resume=args.resume, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for sheet in marked:
+        counts = {v: sum(1 for q in sheet["questions"] for c in q["claims"] if c["verdict"] == v)
+                  for v in ("right", "wrong", "unchecked")}
+        status = f"error: {sheet['error']}" if sheet.get("error") else \
+            f"{sheet['score']:g}/{sheet['points']:g}  ✓ {counts['right']}  ✗ {counts['wrong']}  · {counts['unchecked']}"
+        print(f"{sheet['sheet']}: {status}")
+    if args.output:
+        from symdl.mark.annotate import render_html, render_markdown
+
+        html = Path(args.output).suffix.lower() in (".html", ".htm")
+        Path(args.output).write_text((render_html if html else render_markdown)(marked), encoding="utf-8")
+        print(f"feedback: {args.output}")
+    if args.json:
+        data = public(marked[0]) if len(marked) == 1 else [public(s) for s in marked]
+        Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"json: {args.json}")
+    if args.grades:
+        from symdl.mark.key import load_key
+        from symdl.mark.lms import grade_csv
+
+        title = load_key(args.key).title
+        Path(args.grades).write_text(grade_csv(marked, args.lms, assignment=title, students=students),
+                                     encoding="utf-8")
+        print(f"grades ({args.lms}): {args.grades}")
+    return 2 if any(s.get("error") for s in marked) else 0
+
+
 def cmd_export(args) -> int:
     """Export derivations (or an assignment file) as LaTeX, Markdown, a Jupyter notebook or HTML.
 
@@ -357,6 +434,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--resume", action="store_true", help="skip ids already in OUT and append the rest")
     grade.add_argument("--report", metavar="PATH",
                        help="also write a grading report: HTML (.html, self-contained) or Markdown (.md, chart beside it)")
+
+    mark = command("mark", cmd_mark)
+    mark.add_argument("sheets", nargs="+", metavar="SHEET.md", help="answer sheets: OCR'd Markdown with math")
+    mark.add_argument("--key", required=True, metavar="KEY.toml", help="the answer key (assignment TOML with label and answer)")
+    mark.add_argument("-o", "--output", metavar="FEEDBACK", help="the annotated sheet(s): .html (MathML) or .md")
+    mark.add_argument("--json", metavar="PATH", help="verdicts per line and scores as JSON")
+    mark.add_argument("--grades", metavar="CSV", help="a grade file for an LMS (see --lms)")
+    mark.add_argument("--lms", choices=["canvas", "moodle", "prairielearn", "plain"], default="plain",
+                      help="the grade file's format (default plain)")
+    mark.add_argument("--students", metavar="CSV", help="who each sheet belongs to: columns sheet, name, id, "
+                      "sis_user_id, sis_login_id, section, uid, email (default: the sheet's file name)")
+    mark.add_argument("--carried", type=float, default=0.0, metavar="SHARE",
+                      help="credit for an answer wrong only by an error carried forward, 0 to 1 (default 0)")
+    mark.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
+    mark.add_argument("--timeout", type=float, default=120.0, help="seconds per sheet before it is stopped (default 120)")
+    mark.add_argument("--resume", action="store_true", help="skip sheets already in JSON.progress.jsonl (needs --json)")
 
     export = command("export", cmd_export)
     export.add_argument("sources", nargs="+", metavar="NAME",

@@ -33,9 +33,13 @@ class MarkedSheet:
     def points(self) -> float:
         return round(sum(q.points for q in self.questions), 4)
 
-    def to_dict(self) -> dict:
-        return {"sheet": self.sheet, "title": self.title, "score": self.score, "points": self.points,
-                "questions": [q.to_dict() for q in self.questions], "missing": self.missing}
+    def to_dict(self, lines: bool = False) -> dict:
+        """The JSON result; with ``lines``, the sheet's text lines too (for the annotated copy)."""
+        out = {"sheet": self.sheet, "title": self.title, "score": self.score, "points": self.points,
+               "questions": [q.to_dict() for q in self.questions], "missing": self.missing}
+        if lines:
+            out["lines"] = list(self.lines)
+        return out
 
 
 def read_text(path) -> str:
@@ -70,7 +74,7 @@ def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0
                 claims.append(verdict)
         scores = part_scores(parts, found, carried)
         marked.questions.append(QuestionMark(label, key.points(label), round(sum(s.score for s in scores), 4),
-                                             claims, scores))
+                                             claims, scores, lines[0].number if lines else None))
     return marked
 
 

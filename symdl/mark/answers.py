@@ -90,7 +90,7 @@ def _judge(decide, part, value, result, how) -> None:
         return
     carried = result.verdict == "right" or result.steps_hold
     result.verdict = "wrong"
-    result.expected = part.answer or _latex(value)
+    result.expected = part.answer or shown(value)
     if result.diagnosis is None:
         result.diagnosis = verdict.diagnosis or ("the value asked for differs" if not carried
                                                  else "the steps hold, but the value is not the one asked for")
@@ -124,7 +124,8 @@ def _near(value, candidate) -> bool:
         return False
 
 
-def _latex(value) -> str:
+def shown(value) -> str:
+    """A value as LaTeX for feedback: integers and matrices exactly, other numbers to six figures."""
     from symdl.latex import to_latex
 
     try:
@@ -135,4 +136,4 @@ def _latex(value) -> str:
         return str(value)
 
 
-__all__ = ["match_answers"]
+__all__ = ["match_answers", "shown"]

@@ -108,7 +108,10 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
             substituted = names[at] is None or names[at - 1] is None or names[at] != names[at - 1]
         else:
             substituted = len({n for n in names if n is not None}) > 1
-        by_segment[index].append(_sound(step, substituted))
+        verdict = _sound(step, substituted)
+        if verdict[0] == "wrong" and at is not None:
+            verdict = verdict + (_shown_value(sides[at - 1].text),)
+        by_segment[index].append(verdict)
     results, first_wrong = [], None
     for index, segment in enumerate(chain):
         steps = by_segment[index]
@@ -120,6 +123,7 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
         result.steps_hold = bool(checked) and all(s[0] == "right" for s in checked)
         if wrong is not None:
             result.verdict, result.diagnosis, result.detail = "wrong", wrong[1], wrong[2]
+            result.expected = wrong[4] if len(wrong) > 4 else None
             first_wrong = first_wrong or segment.line
         elif first_wrong is not None and steps:
             result.verdict, result.carried_from = "wrong", first_wrong
@@ -151,6 +155,14 @@ def _sound(step, substituted: bool) -> tuple:
     if step.verdict == "unchecked":
         return "unchecked", None, step.detail or "not checked", step.relation
     return "unchecked", None, step.detail or "undecided", step.relation
+
+
+def _shown_value(text: str) -> str | None:
+    """The value a wrong step should have reached, when the side before it is a constant."""
+    from symdl.mark.answers import shown
+
+    value, _ = _constant(_read(text))
+    return shown(value) if value is not None else None
 
 
 def _why(detail: str) -> str:

@@ -62,9 +62,10 @@ class QuestionMark:
     score: float
     claims: list = field(default_factory=list)
     parts: list = field(default_factory=list)
+    start: int | None = None  # the sheet line where the question starts
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "score": self.score, "points": self.points,
+        return {"label": self.label, "score": self.score, "points": self.points, "start": self.start,
                 "claims": [c.to_dict() for c in self.claims],
                 "parts": [{"title": p.title, "points": p.points, "score": p.score, "line": p.line,
                            "status": p.status} for p in self.parts]}

@@ -26,7 +26,7 @@ import sympy as sp
 from symdl.errors import ParseError, SymdlError
 from symdl.parse import DerivativeTarget, parse
 from symdl.parse.working import read_working
-from symdl.mark.data import Data, vector
+from symdl.mark.data import Data, name_of, vector
 
 CHECKED = ("=", r"\approx")
 
@@ -56,16 +56,46 @@ class Result:
 def check_chains(segments: list, digits: int | None = None, targets: tuple = ()) -> list[Result]:
     """One Result per segment, in order; ``targets`` are the key's values for this question (a
     formula ``name = …`` whose value with the sheet's data is one of them computes what is asked)."""
-    data = Data()
-    results, chain = [], []
+    chains, chain = [], []
     for segment in segments:
         if chain and not segment.continues:
-            results += _check_chain(chain, digits, data, targets)
+            chains.append(chain)
             chain = []
         chain.append(segment)
     if chain:
+        chains.append(chain)
+    data = Data()
+    data.shapes, data.network = _forward_pass(chains)
+    results = []
+    for chain in chains:
         results += _check_chain(chain, digits, data, targets)
     return results
+
+
+def _forward_pass(chains: list) -> tuple:
+    """The section's matrix shapes (from its data) and its definitions ``name = formula``: the network a
+    backward-pass formula is checked against."""
+    shapes, network = {}, {}
+    for chain in chains:
+        if len(chain) != 1 or chain[0].problem:
+            continue
+        try:
+            lines = read_working(f"$${chain[0].latex}$$")
+        except (SymdlError, RecursionError):
+            continue
+        sides = [side for line in lines for side in line.sides]
+        if len(sides) != 2 or sides[1].relation != "=" or r"\partial" in sides[0].text:
+            continue
+        name = name_of(sides[0].text)
+        if name is None:
+            continue
+        value, _ = _constant(_read(vector(sides[1].text)))
+        if value is not None:
+            if getattr(value, "is_Matrix", False):
+                shapes.setdefault(name, value.shape)
+        elif _read(sides[1].text) is not None:
+            network.setdefault(name, sides[1].text)
+    return shapes, network
 
 
 def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
@@ -91,6 +121,8 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
             data.learn(sides[0].text, value, True)
         elif kind == "definition":
             data.define(sides[0].text, sides[1].text)
+        if kind == "formula":
+            return [_formula(chain[0], sides, data, value, tolerance)]
         if kind != "claim":
             return [Result(chain[0], kind, "unchecked" if kind == "formula" else None,
                            detail="a formula: checked against the key only" if kind == "formula" else "",
@@ -150,6 +182,27 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
     return results
 
 
+def _formula(segment, sides, data: Data, value, tolerance) -> Result:
+    """A derivative's formula: checked by the chain rule through the sheet's own forward pass."""
+    from symdl.mark.backprop import check_gradient
+
+    result = Result(segment, "formula", "unchecked", detail="a formula: checked against the key only",
+                    value=value, tolerance=tolerance, last=sides[-1].text)
+    verdict = check_gradient(sides[0].text, sides[1].text, data.network, data.shapes)
+    if verdict is None:
+        return result
+    through = "; ".join(f"{name} = {text}" for name, text in data.network.items())
+    if verdict.verdict == "equivalent":
+        result.verdict, result.detail = "right", f"the chain rule through the sheet's forward pass ({verdict.method})"
+    else:
+        result.verdict = "wrong"
+        readable = verdict.diagnosis and not re.search(r"m_?\{?\d", verdict.diagnosis)
+        result.diagnosis = verdict.diagnosis if readable else "not the chain rule through the sheet's forward pass"
+        result.detail = f"against the forward pass {through}"
+    data.judged[name_of(sides[0].text) or sides[0].text] = (sides[1].text, result.verdict, segment.line)
+    return result
+
+
 def _with_data(before: str, after: str, relation: str, data: Data):
     """A step re-checked with the section's values put in: right, wrong (exact data only) or None."""
     from symdl.check import decide
@@ -203,6 +256,15 @@ def _head(results: list, sides, data: Data, targets) -> None:
     if formula is None or _constant(formula)[0] is not None:
         return
     if data.same_formula(sides[0].text, sides[1].text):
+        return
+    judged = data.judged_formula(sides[0].text, sides[1].text)
+    if judged is not None and judged[1] == "right":
+        return
+    if judged is not None and judged[1] == "wrong":
+        for result in results:
+            if result.verdict != "wrong":
+                result.verdict, result.diagnosis = "wrong", f"uses the wrong formula of line {judged[2]}"
+                result.detail = f"{sides[0].text} = {sides[1].text} is wrong (line {judged[2]})"
         return
     value, _ = data.evaluate(sides[1].text)
     if value is not None and any(_equal_values(value, target) for target in targets):

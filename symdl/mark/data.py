@@ -29,6 +29,9 @@ _OPAQUE = re.compile(r"\\(?:det|operatorname\{tr\}|text\{tr\}|mathrm\{tr\})")
 class Data:
     values: dict = field(default_factory=dict)  # name -> (value, exact)
     formulas: dict = field(default_factory=dict)  # name -> the formula text of a definition
+    shapes: dict = field(default_factory=dict)  # name -> shape of the matrices the section gives
+    network: dict = field(default_factory=dict)  # name -> formula: the section's forward pass
+    judged: dict = field(default_factory=dict)  # name -> (formula, verdict, line) of derivative formulas
 
     def context(self) -> Context:
         matrices = {name: value.shape for name, (value, _) in self.values.items() if getattr(value, "is_Matrix", False)}
@@ -82,6 +85,17 @@ class Data:
         key = name_of(name_text)
         if key is not None and not _OPAQUE.search(formula_text):
             self.formulas.setdefault(key, formula_text)
+
+    def judged_formula(self, name_text: str, formula_text: str):
+        """(formula, verdict, line) when this very formula for this name was judged on an earlier line."""
+        key = name_of(name_text) or name_text
+        if key not in self.judged:
+            return None
+        earlier = self.judged[key]
+        first, second = self.read(earlier[0]), self.read(formula_text)
+        if first is None or second is None:
+            return None
+        return earlier if first.expr == second.expr or first.expr.dummy_eq(second.expr) else None
 
     def same_formula(self, name_text: str, formula_text: str) -> bool:
         """Whether the sheet defined ``name`` by this very formula (``z = W^{(1)} x`` on both lines)."""

@@ -26,7 +26,7 @@ import sympy as sp
 from symdl.errors import ParseError, SymdlError
 from symdl.parse import DerivativeTarget, parse
 from symdl.parse.working import read_working
-from symdl.mark.data import Data, name_of, vector
+from symdl.mark.data import OPAQUE, Data, name_of, vector
 
 CHECKED = ("=", r"\approx")
 
@@ -115,6 +115,8 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     value, tolerance = _constant(last)
     if len(sides) == 1:
         return [Result(s, "expression", None, value=value, tolerance=tolerance, last=sides[-1].text) for s in chain]
+    if any(OPAQUE.search(side.text) for side in sides):
+        return _opaque(chain, per_segment, sides, value, tolerance, data)
     if len(chain) == 1 and len(sides) == 2 and sides[1].relation == "=":
         kind = _kind(sides[0].text, last)
         if kind == "statement":
@@ -178,6 +180,35 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
         elif steps:
             doubtful = next(s for s in steps if s[0] != "right")
             result.verdict, result.detail = "unchecked", doubtful[2]
+        results.append(result)
+    return results
+
+
+def _opaque(chain, per_segment, sides, value, tolerance, data: Data) -> list:
+    r"""A chain with ``\det`` or ``\operatorname{tr}``: the checker reads an undeclared H as a number (so
+    ``\det H`` as H), so every step is checked only with the matrices the sheet gives, else not at all."""
+    owner = [index for index, lines in enumerate(per_segment) for line in lines for _ in line.sides]
+    steps: dict = {index: [] for index in range(len(chain))}
+    first = _read(sides[0].text)
+    start = 1 if first is not None and _names(first.expr) and not OPAQUE.search(sides[0].text) else 0
+    for at in range(max(start, 0) + 1, len(sides)):
+        relation = sides[at].relation
+        verdict = _with_data(sides[at - 1].text, sides[at].text, relation, data) if relation in CHECKED else None
+        steps[owner[at]].append(verdict or ("unchecked", None, f"{sides[at - 1].text} {relation} {sides[at].text}: "
+                                            "read only with the matrices the sheet gives", relation))
+    results = []
+    for index, segment in enumerate(chain):
+        last = index == len(chain) - 1
+        result = Result(segment, "claim", value=value if last else None, tolerance=tolerance if last else None,
+                        last=sides[-1].text if last else None)
+        wrong = next((s for s in steps[index] if s[0] == "wrong"), None)
+        if wrong is not None:
+            result.verdict, result.diagnosis, result.detail = "wrong", wrong[1], wrong[2]
+            result.expected = wrong[4] if len(wrong) > 4 else None
+        elif steps[index] and all(s[0] == "right" for s in steps[index]):
+            result.verdict, result.detail = "right", steps[index][0][2]
+        elif steps[index]:
+            result.verdict, result.detail = "unchecked", next(s for s in steps[index] if s[0] != "right")[2]
         results.append(result)
     return results
 

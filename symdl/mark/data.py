@@ -22,7 +22,7 @@ from symdl.errors import SymdlError
 from symdl.parse import Context, parse
 
 _TUPLE = re.compile(r"^\s*(?:\\left)?\(\s*(-?[\d.]+(?:\s*,\s*-?[\d.]+)+)\s*(?:\\right)?\)\s*$")
-_OPAQUE = re.compile(r"\\(?:det|operatorname\{tr\}|text\{tr\}|mathrm\{tr\})")
+OPAQUE = re.compile(r"\\(?:det|operatorname\{tr\}|text\{tr\}|mathrm\{tr\})")
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Data:
 
     def learn(self, name_text: str, value, exact: bool) -> None:
         key = name_of(name_text)
-        if key is None or _OPAQUE.search(name_text):
+        if key is None or OPAQUE.search(name_text):
             return
         known = self.values.get(key)
         if known is not None and known[0] != value:
@@ -83,7 +83,7 @@ class Data:
 
     def define(self, name_text: str, formula_text: str) -> None:
         key = name_of(name_text)
-        if key is not None and not _OPAQUE.search(formula_text):
+        if key is not None and not OPAQUE.search(formula_text):
             self.formulas.setdefault(key, formula_text)
 
     def judged_formula(self, name_text: str, formula_text: str):
@@ -134,4 +134,4 @@ def vector(text: str) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(entries) + r"\end{bmatrix}"
 
 
-__all__ = ["Data", "name_of", "vector"]
+__all__ = ["OPAQUE", "Data", "name_of", "vector"]

@@ -8,6 +8,7 @@ symdl could neither prove nor refute ("undecided", with the reason).
 from __future__ import annotations
 
 import argparse
+import inspect
 import signal
 import sys
 
@@ -196,14 +197,36 @@ def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
-    params and rtol. Results are written in input order as soon as they are known.
+    params and rtol. A record without an id is numbered 1, 2, ... in file order.
+
+    OUT is a journal: each result is one complete line, written in input order as soon as it is
+    known, so a run stopped at any moment keeps every finished record and --resume continues it.
+
+    Under faults and bad input:
+      stopped (Ctrl-C, kill, SIGTERM, SIGHUP, closed terminal): the workers die with the run, in
+        their own process group; one line, exit 130 (SIGINT) or 128+signal, no traceback;
+      --resume after a crash: a torn last line of OUT is cut (or completed, when only its newline
+        is missing) and redone; finished ids are never graded twice;
+      ids: compared as written (1 and "1" are one id); ids shared by two records are refused
+        before any work, with their line numbers;
+      output: control characters, U+2028/U+2029/U+0085 are escaped (JSON \\uXXXX, CSV as
+        visible escapes), so every result stays on its line;
+      files: FILE, OUT and --report must be different files (checked after symlinks); the report
+        is written atomically;
+      input: CSV read as utf-8-sig (an Excel BOM is fine), quoted newlines kept, an unterminated
+        quote refused with its line; JSON lines end only at a newline, nesting over 32 levels is
+        refused; no 'answer' column, or no 'expected'/'derivation' column, exit 2;
+      limits: --timeout and -j must be finite and above 0; each worker gets an equal share of
+        --memory (at most 3 GiB) as its address-space cap.
     """
     from symdl.grade import grade, print_summary
+    from symdl.sandbox import Interrupted, parse_size, stop_on_signals
 
     if args.report:
         from symdl.report import check_report_path
 
         check_report_path(args.report)  # a bad report name fails before the grading, not after it
+    memory = parse_size(args.memory) if args.memory is not None else None
     progress, bar = None, None
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -218,19 +241,33 @@ def cmd_grade(args) -> int:
         progress = update
 
     try:
-        summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
-                        progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
-    print_summary(summary)
-    if args.report:
-        from symdl.grade import read_records
-        from symdl.report import write_report
+        with stop_on_signals():
+            try:
+                summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                                progress=progress, memory=memory, report=args.report)
+            finally:
+                if bar is not None:
+                    bar.stop()
+            print_summary(summary)
+            if args.report:
+                from symdl.grade import graded
+                from symdl.report import write_report
 
-        write_report(read_records(args.file), read_records(args.output), args.report)
-        print(f"report: {args.report}")
+                write_report(*graded(args.file, args.output), args.report)
+                print(f"report: {args.report}")
+    except Interrupted as stop:
+        _say(f"symdl: stopped by {stop.name}; {args.output} keeps every finished result "
+             f"(grade again with --resume to continue)")
+        return stop.status
     return 0
+
+
+def _say(line: str) -> None:
+    """One line on stderr, even when the terminal is gone."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_export(args) -> int:
@@ -313,12 +350,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=10.0, help="seconds before the check is stopped (default 10)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
-    grade = command("grade", cmd_grade)
+    grade = command("grade", cmd_grade, formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.description = inspect.cleandoc(cmd_grade.__doc__)  # the fault table keeps its layout
     grade.add_argument("file", help="answers: JSON Lines (.jsonl) or CSV (.csv)")
     grade.add_argument("-o", "--output", required=True, metavar="OUT", help="results: JSON Lines, or CSV if OUT ends in .csv")
     grade.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
     grade.add_argument("--timeout", type=float, default=10.0, help="seconds per answer before it is stopped (default 10)")
-    grade.add_argument("--resume", action="store_true", help="skip ids already in OUT and append the rest")
+    grade.add_argument("--resume", action="store_true",
+                       help="skip ids whose line in OUT is complete, repair a torn last line, append the rest")
+    grade.add_argument("--memory", metavar="SIZE",
+                       help="memory budget of all workers together, e.g. 8G (default: 3/4 of the machine); "
+                            "each of the -j workers gets an equal share, at most 3 GiB")
     grade.add_argument("--report", metavar="PATH",
                        help="also write a grading report: HTML (.html, self-contained) or Markdown (.md, chart beside it)")
 
@@ -347,9 +389,9 @@ def main(argv=None) -> int:
     except SymdlError as exc:
         print(f"symdl: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("symdl: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print(f"symdl: stopped by {getattr(stop, 'name', 'SIGINT')}", file=sys.stderr)
+        return getattr(stop, "status", 130)
 
 
 if __name__ == "__main__":

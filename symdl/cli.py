@@ -294,6 +294,71 @@ def cmd_export(args) -> int:
     return 0
 
 
+LIMITED_TIMEOUT = 600.0  # seconds a derive, verify or export may run
+
+
+def _add_limits(sub) -> None:
+    """--timeout and --memory for a command that runs in a sandboxed worker (derive, verify, export)."""
+    sub.set_defaults(limited=True)
+    sub.add_argument("--timeout", type=float, default=LIMITED_TIMEOUT, metavar="SECONDS",
+                     help=f"stop the command after this many seconds (default {LIMITED_TIMEOUT:g})")
+    sub.add_argument("--memory", metavar="SIZE", default=None,
+                     help="the most memory the command may use, e.g. 2G (default 3 GiB, or 3/4 of a smaller machine)")
+
+
+def run_limited(args) -> int:
+    """``args.run(args)`` in a sandboxed worker: its own process group, a wall-clock timeout, a memory
+    cap, dead with this process; its output goes straight to stdout. The parameters' size budget is
+    checked where the derivation is built (symdl.budget)."""
+    from symdl.sandbox import Interrupted, parse_size, positive_number, run_one, stop_on_signals, worker_memory
+
+    timeout = positive_number(args.timeout, "the timeout (--timeout)")
+    memory = worker_memory(1, parse_size(args.memory) if args.memory is not None else None)
+    command = args.run
+    try:
+        direct = sys.stdout.fileno() == 1  # the worker writes (and streams) to the same stdout
+    except (OSError, ValueError, AttributeError):
+        direct = False  # stdout replaced in-process (a test, a notebook): the worker sends its text back
+
+    def body(_):
+        import io
+
+        if hasattr(signal, "SIGPIPE"):
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        if not direct:
+            sys.stdout = io.StringIO()
+        result = {}
+        try:
+            result["status"] = command(args)
+            sys.stdout.flush()
+        except SymdlError as exc:
+            result.update(status=2, error=str(exc))
+        except BrokenPipeError:  # `symdl derive ... | head`: end quietly
+            result["status"] = 0
+        if not direct:
+            result["stdout"] = sys.stdout.getvalue()
+        return result
+
+    try:
+        with stop_on_signals():
+            result = run_one(body, None, timeout, memory=memory)
+    except Interrupted as stop:
+        _say(f"symdl: stopped by {stop.name}")
+        return stop.status
+    if "status" in result:
+        sys.stdout.write(result.get("stdout", ""))
+        if result.get("error"):
+            _say(f"symdl: error: {result['error']}")
+        return result["status"]
+    detail = result.get("detail", "failed")
+    if "timed out" in detail:
+        detail += " (raise --timeout, or ask for less)"
+    elif "memory" in detail:
+        detail += " (raise --memory, or ask for less)"
+    _say(f"symdl: error: {args.command}: {detail}")
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     from symdl import __version__
     from symdl.defaults import VERIFY_SEED as DEFAULT_SEED
@@ -321,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
+    _add_limits(derive)
 
     verify = command("verify", cmd_verify)
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
@@ -328,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the check points (default {DEFAULT_SEED})")
     verify.add_argument("--deep", action="store_true",
                         help="also check every gradient against element-wise sympy.diff of the instantiated scalar (slow)")
+    _add_limits(verify)
 
     check = command("check", cmd_check)
     check.add_argument("--expected", metavar="TEX", help="the right result, in LaTeX")
@@ -376,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--certificate", choices=["full", "short", "none"], default="full",
                         help="the verification certificate: full (a sentence and one table of the checks by method; "
                              "the default), short (the sentence) or none")
+    _add_limits(export)
     return parser
 
 
@@ -385,6 +453,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "limited", False):
+            return run_limited(args)
         return args.run(args)
     except SymdlError as exc:
         print(f"symdl: error: {exc}", file=sys.stderr)

@@ -110,7 +110,8 @@ def _read_csv(path: Path, text: str) -> Table:
     return table
 
 
-def _depth(line: str) -> int:
+def nesting(line: str) -> int:
+    """How deeply the brackets of a JSON text nest (strings skipped)."""
     brackets = _BRACKETS.sub("", _STRING.sub("", line))
     depth = deepest = 0
     for char in brackets:
@@ -124,7 +125,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        if _depth(line) > MAX_DEPTH:
+        if nesting(line) > MAX_DEPTH:
             raise SymdlError(f"{path}:{number}: nested deeper than {MAX_DEPTH} levels")
         try:
             record = json.loads(line)

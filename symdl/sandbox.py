@@ -278,6 +278,11 @@ class WorkerPool:
     def _start(self) -> _Slot:
         import socket
 
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):  # else the worker would write the parent's buffer again
+            with contextlib.suppress(Exception):
+                stream.flush()
         mine, theirs = socket.socketpair()
         blockable = hasattr(signal, "pthread_sigmask")
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED) if blockable else None

@@ -15,6 +15,7 @@ finished line whole; ``--resume`` then continues without losing or repeating a r
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -91,10 +92,15 @@ def _check(record: dict, answer: str) -> dict:
     return verdict.to_dict()
 
 
+_LONG_NUMBER = re.compile(r"\d{30,}")
+
+
 def _cap(text, limit: int):
-    if not isinstance(text, str) or len(text) <= limit:
+    """``text`` with every run of 30+ digits shortened (``1000…000 (401 digits)``), cut to ``limit``."""
+    if not isinstance(text, str):
         return text
-    return text[: limit - 1] + "…"
+    text = _LONG_NUMBER.sub(lambda m: f"{m.group()[:4]}…{m.group()[-3:]} ({len(m.group())} digits)", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _capped(result: dict) -> dict:

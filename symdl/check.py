@@ -84,6 +84,36 @@ def _read(text, context, which: str):
         return None, error(f"{which}: parse_error: nested too deeply")
 
 
+def _bounded_like(ans: Parsed, expected) -> Parsed:
+    r"""An answer's ``\sum_i`` written without bounds runs like the expected result's sum over ``i``
+    (``\sum_i x_i`` for ``\sum_{i=1}^{n} x_i``), when the expected result sums over ``i`` one way only."""
+    ranges: dict = {}
+    for node in sp.preorder_traversal(expected):
+        if isinstance(node, (sp.Sum, sp.Product)) or type(node).__name__ == "MatrixSum":
+            for variable, start, end in node.limits:
+                ranges.setdefault(variable, set()).add((start, end))
+    # only a whole range 1..n (n a name or a number) is what a bare \sum_i can mean; not 1..n-1
+    ranges = {v: spans for v, spans in ranges.items() if all(s == 1 and (e.is_Symbol or e.is_Integer)
+                                                               for s, e in spans)}
+    bounds = {unknown_bound(v): end for v, spans in ranges.items() if len(spans) == 1
+              for start, end in spans}
+    every_span = set().union(*ranges.values()) if ranges else set()
+    if len(every_span) == 1 and next(iter(every_span))[0] == 1:  # one range throughout: any letter runs over it
+        end = next(iter(every_span))[1]
+        bounds.update({s: end for s in ans.expr.free_symbols if isinstance(s, sp.Symbol)
+                       and s.name.startswith("n_") and s == unknown_bound(sp.Symbol(s.name[2:], integer=True))})
+    bounds = {k: v for k, v in bounds.items() if ans.expr.has(k) or any(s.value.has(k) for s in ans.sides
+                                                                          if isinstance(s.value, sp.Basic))}
+    if not bounds:
+        return ans
+
+    def bounded(value):
+        return value.xreplace(bounds) if isinstance(value, sp.Basic) else value
+
+    sides = tuple(dataclasses.replace(side, value=bounded(side.value)) for side in ans.sides)
+    return dataclasses.replace(ans, expr=bounded(ans.expr), lhs=bounded(ans.lhs), sides=sides)
+
+
 # --- claims ----------------------------------------------------------------------------------
 
 @dataclasses.dataclass
@@ -223,6 +253,7 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
     ans, failed = _read(answer, context, "answer")
     if failed:
         return failed
+    ans = _bounded_like(ans, exp.expr)
     target = exp.sides[0].value if len(exp.sides) > 1 else None
     if mode == "objective":
         return decide(Problem(exp.expr, ans.expr), mode=mode, wrt=wrt, seed=seed)
@@ -252,8 +283,14 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
 
 def _capitals(expr, context: Context) -> set:
     names = set()
+    # an entry A_{ij} is a number, and A only names the entries: neither is a matrix that could fail to commute
+    entries = {e.base.label.name for e in expr.atoms(sp.Indexed)} if isinstance(expr, sp.Basic) else set()
     for symbol in getattr(expr, "free_symbols", ()):
+        if isinstance(symbol, sp.Indexed):
+            continue
         name = getattr(symbol, "name", "")
+        if name in entries:
+            continue
         base = name.lstrip("\\")[:1] if name.startswith("\\") else name[:1]
         if base.isupper() and name not in context.matrices and name not in context.symbols \
                 and not symbol.is_integer:

@@ -54,13 +54,22 @@ def cmd_derive(args) -> int:
     if args.help:
         sys.stdout.write(_derivation_help(args.name) if args.name else args.parser.format_help())
         return 0
-    if not args.name:
-        raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them)")
-    derivation = registry.build(args.name, **parse_assignments(args.param))
+    if args.expr is not None:
+        from symdl.expr import derive_checked
+
+        if args.name:
+            raise SymdlError("give a derivation name or --expr TEX, not both")
+        derivation, failed = derive_checked(args.expr, args.wrt, args.shape)
+    elif not args.name:
+        raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them), or --expr TEX --wrt NAME")
+    else:
+        derivation, failed = registry.build(args.name, **parse_assignments(args.param)), []
     writer = {"latex": derivation_to_latex, "text": derivation_to_text, "json": derivation_to_json}[args.format]
     text = writer(derivation)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
+    for result in failed:
+        print(f"symdl: verification failed: {result.line()}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_verify(args) -> int:
@@ -146,8 +155,10 @@ def cmd_check(args) -> int:
             point = list((c.get("point") or {}).items())
             shown = ", ".join(f"{k} = {v:.6g}" for k, v in point[:6]) + (f", … {len(point) - 6} more" if len(point) > 6 else "")
             print(f"counterexample at {shown or 'no free symbols'}:")
-            print(f"  expected {_brief(c.get('expected'))}")
-            print(f"  answer   {_brief(c.get('answer'))}")
+            print(f"  expected {_brief(c.get('expected'), c.get('expected_shape'))}")
+            print(f"  answer   {_brief(c.get('answer'), c.get('answer_shape'))}")
+            if c.get("differing_entries"):
+                print(f"  (entries that differ: {', '.join(str(n) for n in c['differing_entries'][:8])})")
     return {"equivalent": 0, "not_equivalent": 1, "undecided": 3}.get(verdict, 2)
 
 
@@ -186,17 +197,26 @@ def _index_ranges(items) -> dict:
     return ranges
 
 
-def _brief(values) -> str:
+def _brief(values, shape=None) -> str:
+    """A counterexample's values; a matrix row by row with its shape, so a transpose shows as one."""
+    def number(v):
+        return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+    if isinstance(values, list) and isinstance(shape, list) and len(shape) == 2 and shape[1] \
+            and len(values) == shape[0] * shape[1] and len(values) <= 16:
+        rows = [values[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+        return f"{shape[0]}×{shape[1]} [" + "; ".join(", ".join(map(number, row)) for row in rows) + "]"
     if isinstance(values, list):
-        text = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values[:6])
+        text = ", ".join(map(number, values[:6]))
         return f"[{text}{', …' if len(values) > 6 else ''}]"
-    return f"{values:.6g}" if isinstance(values, float) else str(values)
+    return number(values)
 
 
 def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
+<<<<<<< HEAD
     params and rtol. A record without an id is numbered 1, 2, ... in file order.
 
     OUT is a journal: each result is one complete line, written in input order as soon as it is
@@ -218,6 +238,15 @@ def cmd_grade(args) -> int:
         refused; no 'answer' column, or no 'expected'/'derivation' column, exit 2;
       limits: --timeout and -j must be finite and above 0; each worker gets an equal share of
         --memory (at most 3 GiB) as its address-space cap.
+=======
+    params, digits and rtol. Results are written in input order as soon as they are known.
+
+    A record whose answer is a multi-line working (aligned, \\ lines, a chain) is checked step by
+    step: its result also has steps (each {line, verdict, diagnosis}, line 0-based) and first_wrong
+    (the first wrong line, or null); it is not_equivalent when any step is wrong. Such a record may
+    state assume (a list of LaTeX facts) and indices (e.g. {"i": [1, 3]}); --report shows each working
+    line by line with ✓ / ✗ / · beside it.
+>>>>>>> main
     """
     from symdl.grade import grade, print_summary
     from symdl.sandbox import Interrupted, parse_size, stop_on_signals
@@ -262,12 +291,90 @@ def cmd_grade(args) -> int:
     return 0
 
 
+<<<<<<< HEAD
 def _say(line: str) -> None:
     """One line on stderr, even when the terminal is gone."""
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass
+=======
+def cmd_mark(args) -> int:
+    """Mark answer sheets (OCR'd Markdown) against an answer key: every line of every question.
+
+    Each checked line gets ✓ right (the checker proved it, or showed it with exact or high-precision
+    evidence), ✗ wrong (with its diagnosis and the expected value) or · not checked (with why; also
+    every line symdl could not read). Each question scores the key's points of the parts found right.
+    The key is an assignment TOML (as `symdl export` reads) whose questions also have label (the
+    number as the sheet writes it: 1, Q2, ①, 2(a)) and answer; points and digits are optional.
+
+    Outputs: -o feedback.html|.md (the annotated sheet), --json (verdicts per line; with several
+    sheets, a list), --grades with --lms canvas|moodle|prairielearn|plain (students from the file
+    names or --students CSV with a 'sheet' column). Several sheets run in worker processes with a
+    timeout each; with --json, finished sheets are kept in JSON.progress.jsonl and --resume skips them.
+    """
+    import json
+    from pathlib import Path
+
+    from symdl.mark.batch import mark_sheets, public
+
+    outputs = [p for p in (args.output, args.json, args.grades) if p]
+    if args.output and Path(args.output).suffix.lower() not in (".html", ".htm", ".md"):
+        raise SymdlError(f"-o {args.output}: the feedback must end in .html or .md")
+    if args.resume and not args.json:
+        raise SymdlError("--resume needs --json (its progress file is kept beside it)")
+    for path in outputs:
+        if not Path(path).resolve().parent.is_dir():
+            raise SymdlError(f"cannot write {path}: no such directory")
+    students = None
+    if args.students:
+        from symdl.mark.lms import read_students
+
+        students = read_students(args.students)
+    progress, bar = None, None
+    if sys.stderr.isatty() and len(args.sheets) > 1:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("marking", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        bar.start()
+        task = bar.add_task("mark", total=len(args.sheets))
+
+        def progress(done, total):
+            bar.update(task, completed=done, total=total)
+
+    try:
+        marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout, carried=args.carried,
+                             progress_file=f"{args.json}.progress.jsonl" if args.json else None,
+                             resume=args.resume, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for sheet in marked:
+        counts = {v: sum(1 for q in sheet["questions"] for c in q["claims"] if c["verdict"] == v)
+                  for v in ("right", "wrong", "unchecked")}
+        status = f"error: {sheet['error']}" if sheet.get("error") else \
+            f"{sheet['score']:g}/{sheet['points']:g}  ✓ {counts['right']}  ✗ {counts['wrong']}  · {counts['unchecked']}"
+        print(f"{sheet['sheet']}: {status}")
+    if args.output:
+        from symdl.mark.annotate import render_html, render_markdown
+
+        html = Path(args.output).suffix.lower() in (".html", ".htm")
+        Path(args.output).write_text((render_html if html else render_markdown)(marked), encoding="utf-8")
+        print(f"feedback: {args.output}")
+    if args.json:
+        data = public(marked[0]) if len(marked) == 1 else [public(s) for s in marked]
+        Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"json: {args.json}")
+    if args.grades:
+        from symdl.mark.key import load_key
+        from symdl.mark.lms import grade_csv
+
+        title = load_key(args.key).title
+        Path(args.grades).write_text(grade_csv(marked, args.lms, assignment=title, students=students),
+                                     encoding="utf-8")
+        print(f"grades ({args.lms}): {args.grades}")
+    return 2 if any(s.get("error") for s in marked) else 0
+>>>>>>> main
 
 
 def cmd_export(args) -> int:
@@ -386,7 +493,17 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
+<<<<<<< HEAD
     _add_limits(derive)
+=======
+    derive.add_argument("--expr", metavar="TEX", help="derive this scalar expression (course LaTeX) instead of a built-in; "
+                        "every step is verified numerically (exit 1 if a check fails)")
+    derive.add_argument("--wrt", action="append", metavar="NAME", help="with --expr: a variable to differentiate by (repeatable)")
+    derive.add_argument("--shape", action="append", metavar="NAME=RxC",
+                        help="with --expr: a name's shape, e.g. X=3x4, X=mxn, w=n (a vector), y=scalar; "
+                             "undeclared upper-case names are matrices, lower-case Latin vectors, Greek scalars, "
+                             "with symbolic sizes (repeatable)")
+>>>>>>> main
 
     verify = command("verify", cmd_verify)
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
@@ -430,6 +547,22 @@ def build_parser() -> argparse.ArgumentParser:
                             "each of the -j workers gets an equal share, at most 3 GiB")
     grade.add_argument("--report", metavar="PATH",
                        help="also write a grading report: HTML (.html, self-contained) or Markdown (.md, chart beside it)")
+
+    mark = command("mark", cmd_mark)
+    mark.add_argument("sheets", nargs="+", metavar="SHEET.md", help="answer sheets: OCR'd Markdown with math")
+    mark.add_argument("--key", required=True, metavar="KEY.toml", help="the answer key (assignment TOML with label and answer)")
+    mark.add_argument("-o", "--output", metavar="FEEDBACK", help="the annotated sheet(s): .html (MathML) or .md")
+    mark.add_argument("--json", metavar="PATH", help="verdicts per line and scores as JSON")
+    mark.add_argument("--grades", metavar="CSV", help="a grade file for an LMS (see --lms)")
+    mark.add_argument("--lms", choices=["canvas", "moodle", "prairielearn", "plain"], default="plain",
+                      help="the grade file's format (default plain)")
+    mark.add_argument("--students", metavar="CSV", help="who each sheet belongs to: columns sheet, name, id, "
+                      "sis_user_id, sis_login_id, section, uid, email (default: the sheet's file name)")
+    mark.add_argument("--carried", type=float, default=0.0, metavar="SHARE",
+                      help="credit for an answer wrong only by an error carried forward, 0 to 1 (default 0)")
+    mark.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
+    mark.add_argument("--timeout", type=float, default=120.0, help="seconds per sheet before it is stopped (default 120)")
+    mark.add_argument("--resume", action="store_true", help="skip sheets already in JSON.progress.jsonl (needs --json)")
 
     export = command("export", cmd_export)
     export.add_argument("sources", nargs="+", metavar="NAME",

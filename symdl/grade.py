@@ -27,10 +27,11 @@ from symdl.journal import Journal, refuse_same_files, written_id
 from symdl.records import Table, assign_ids, read_records, read_table, refuse_duplicates, shown
 from symdl.sandbox import WorkerPool, default_jobs, positive_number, worker_memory
 
-__all__ = ["FIELDS", "DEFAULT_TIMEOUT", "read_records", "read_table", "check_record", "run_batch", "grade",
+__all__ = ["FIELDS", "WORKING_FIELDS", "DEFAULT_TIMEOUT", "finished_ids", "read_records", "read_table", "check_record", "run_batch", "grade",
            "graded", "Summary", "print_summary"]
 
 FIELDS = ["id", "verdict", "detail", "diagnosis", "counterexample"]
+WORKING_FIELDS = ["steps", "first_wrong"]  # a multi-line working's answer: each step's verdict, the first wrong line
 DEFAULT_TIMEOUT = 10.0
 MAX_DETAIL = 600  # characters of a detail
 MAX_DIAGNOSIS = 80  # characters of a diagnosis
@@ -67,29 +68,51 @@ def check_record(record: dict) -> dict:
 
 def _check(record: dict, answer: str) -> dict:
     from symdl.check import check, check_derivation
+    from symdl.parse.working import is_working
 
     rtol = _number(record, "rtol", float, "a number")
     if rtol is not None and not rtol > 0:
         raise SymdlError(f"the record's rtol must be above 0, not {shown(record['rtol'])!r}")
     digits = _number(record, "digits", int, "a whole number of significant figures")
-    if record.get("derivation"):
-        params = record.get("params") or record.get("param") or {}
-        if isinstance(params, str):
-            from symdl.params import parse_assignments
+    params = record.get("params") or record.get("param") or {}
+    if isinstance(params, str):
+        from symdl.params import parse_assignments
 
-            params = parse_assignments(params.split())
-        if not isinstance(params, dict):
-            raise SymdlError("the record's params must be NAME=VALUE pairs or a JSON object")
+        params = parse_assignments(params.split())
+    if not isinstance(params, dict):
+        raise SymdlError("the record's params must be NAME=VALUE pairs or a JSON object")
+    shapes = record.get("shape") or record.get("shapes") or None
+    if is_working(answer):
+        return _check_working_record(record, answer, params, shapes, rtol, digits)
+    if record.get("derivation"):
         verdict = check_derivation(str(record["derivation"]), answer, params=params, rtol=rtol, digits=digits)
     elif isinstance(record.get("expected"), str):
         wrt = record.get("wrt") or None
         if isinstance(wrt, str):
             wrt = [w for w in wrt.replace(",", " ").split() if w]
         verdict = check(record["expected"], answer, mode=record.get("mode") or "value", wrt=wrt,
-                        shapes=record.get("shape") or record.get("shapes") or None, rtol=rtol, digits=digits)
+                        shapes=shapes, rtol=rtol, digits=digits)
     else:
         return {"verdict": "error", "detail": "the record needs 'expected' or 'derivation'"}
     return verdict.to_dict()
+
+
+def _check_working_record(record: dict, answer: str, params, shapes, rtol, digits) -> dict:
+    """A working's record: the overall verdict (wrong when any step is), each step's, the first wrong line."""
+    from symdl.working import check_working
+
+    assume = record.get("assume") or ()
+    if isinstance(assume, str):
+        assume = [assume]
+    indices = record.get("indices") or record.get("index") or None
+    if not isinstance(indices, (dict, type(None))) or not isinstance(assume, (list, tuple)):
+        return {"verdict": "error", "detail": "the record's assume must be a list of LaTeX facts and its indices "
+                                              "an object such as {\"i\": [1, 3]}"}
+    expected = record.get("expected") if isinstance(record.get("expected"), str) else None
+    derivation = str(record["derivation"]) if record.get("derivation") else None
+    working = check_working(answer, expected=expected, derivation=derivation, params=params, shapes=shapes,
+                            assume=tuple(assume), indices=indices, digits=digits, rtol=rtol)
+    return working.to_dict()
 
 
 _LONG_NUMBER = re.compile(r"\d{30,}")
@@ -112,13 +135,17 @@ def _capped(result: dict) -> dict:
 
 
 def run_batch(ids: list[str], payloads: list, out, function: Callable[[Any], dict], *, fields=FIELDS,
-              to_row: Callable[[str, dict], dict] | None = None, jobs: int | None = None,
+              required=None, to_row: Callable[[str, dict], dict] | None = None, jobs: int | None = None,
               timeout: float = DEFAULT_TIMEOUT, memory: int | None = None, resume: bool = False,
-              progress=None, on_result=None, lines: list[int] | None = None, source="the input") -> int:
+              progress=None, on_result=None, lines: list[int] | None = None, source="the input",
+              before_fork: Callable[[list], None] | None = None) -> int:
     """Run ``function(payload)`` for each ``(id, payload)`` in sandboxed workers and journal one row per
     id to ``out`` in input order; returns how many ids ``resume`` found already done.
 
-    ``to_row(id, result)`` makes the row (default: ``id`` plus ``result``'s ``fields``); ``memory`` is
+    ``fields`` are OUT's columns; in JSON Lines a field outside ``required`` (default: all) is written
+    only when the row has it. ``to_row(id, result)`` makes the row (default: ``id`` plus ``result``'s
+    ``fields``); ``before_fork(payloads to do)`` runs in the parent first (warm caches the workers
+    inherit). ``memory`` is
     the total budget of all workers in bytes (default: three quarters of the machine), shared out
     as one cap per worker; ``progress(done, total)`` and ``on_result(id, result)`` are called as
     results land. ``lines`` (each job's line in ``source``) make the duplicate-id message point.
@@ -126,15 +153,17 @@ def run_batch(ids: list[str], payloads: list, out, function: Callable[[Any], dic
     jobs = positive_number(jobs if jobs is not None else default_jobs(), "the number of workers (-j)", integer=True)
     timeout = positive_number(timeout, "the timeout (--timeout)")
     cap = worker_memory(jobs, memory)
-    to_row = to_row or (lambda key, result: {"id": key, **{k: result.get(k) for k in fields if k != "id"}})
+    to_row = to_row or (lambda key, result: {"id": key, **{k: result[k] for k in fields if k != "id" and k in result}})
     refuse_duplicates(Table(Path(str(source)), lines=lines or list(range(1, len(ids) + 1))), ids,
                       lambda i: written_id(i, out))
-    with Journal(out, fields, resume=resume) as journal:
+    with Journal(out, fields, resume=resume, required=required) as journal:
         todo = [n for n, key in enumerate(ids) if journal.written_id(key) not in journal.done]
         waiting: dict[int, dict] = {}
         next_slot = 0
         if not todo:
             return len(ids)
+        if before_fork:
+            before_fork([payloads[n] for n in todo])
         with WorkerPool(function, min(jobs, max(1, len(todo))), timeout, memory=cap) as pool:
             for finished, (n, result) in enumerate(pool.run((n, payloads[n]) for n in todo), start=1):
                 waiting[n] = to_row(ids[n], result)
@@ -190,10 +219,43 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
         if result.get("diagnosis"):
             summary.diagnoses[_cap(str(result["diagnosis"]).split(":")[0], 40)] += 1
 
-    summary.skipped = run_batch(ids, table.records, out, check_record, jobs=jobs, timeout=timeout, memory=memory,
-                                resume=resume, progress=progress, on_result=count, lines=table.lines,
-                                source=path)
+    summary.skipped = run_batch(ids, table.records, out, check_record, fields=FIELDS + WORKING_FIELDS,
+                                required=FIELDS, jobs=jobs, timeout=timeout, memory=memory, resume=resume,
+                                progress=progress, on_result=count, lines=table.lines, source=path,
+                                before_fork=_warm)
     return summary
+
+
+def finished_ids(path) -> set[str]:
+    """The ids of the complete result lines of a JSON Lines or CSV output (as written), without
+    changing the file; a torn or unreadable line counts as not done."""
+    return Journal.finished(path)
+
+
+WARM_DERIVATIONS = 8  # distinct derivations built once in the parent before the workers fork
+WARM_SECONDS = 3.0
+
+
+def _warm(records: list[dict]) -> None:
+    """Import the checker, and build the derivations the batch asks for at their default sizes, in the
+    parent, so every forked worker inherits them instead of redoing the work (with -j 2, twice).
+    Only defaults are built here: a record's own parameters may be hostile, and the parent has no
+    memory cap; those are built in the workers, under their limits."""
+    from symdl import check as checker
+    from symdl.decide.prove import time_budget
+    names = []
+    for record in records:
+        name = record.get("derivation")
+        if isinstance(name, str) and name and not (record.get("params") or record.get("param")) and name not in names:
+            names.append(name)
+    for name in names[:WARM_DERIVATIONS]:
+        try:
+            with time_budget(WARM_SECONDS):
+                checker._derivation(name, ())
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - unknown, failing or out of time: the worker's to report
+            continue
 
 
 def graded(path, out) -> tuple[list[dict], list[dict]]:
@@ -207,7 +269,8 @@ def graded(path, out) -> tuple[list[dict], list[dict]]:
 def print_summary(summary: Summary, file=sys.stdout) -> None:
     """The closing table: how many answers got each verdict, and the commonest diagnoses."""
     total = sum(summary.verdicts.values())
-    names = ["equivalent", "not_equivalent"] + ["undecided"] * bool(summary.verdicts.get("undecided")) + ["error"]
+    names = ["equivalent", "not_equivalent", "undecided", "error"]
+    names += sorted(v for v in summary.verdicts if v not in names)
     rows = [(v, summary.verdicts.get(v, 0)) for v in names]
     diagnoses = [(shown(name, 40), count) for name, count in summary.diagnoses.most_common(8)]
     width = max(len("not_equivalent"), len("skipped (resume)") * bool(summary.skipped), *(len(d) for d, _ in diagnoses))

@@ -43,10 +43,26 @@ class Node:
     op: str = "input"
     backward: Callable[[sp.Basic], list[tuple["Node", Contribution]]] | None = None
     skip: bool = False
+    rule: str = ""  # the forward rule's words, where the op's own (_FORWARD_RULES) would not say it
 
     @property
     def shape(self):
-        return self.symbol.shape
+        return self.symbol.shape if is_matrix(self.symbol) else (1, 1)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not is_matrix(self.symbol)
+
+
+def is_matrix(value) -> bool:
+    return bool(getattr(value, "is_Matrix", False))
+
+
+def pairing(adjoint, expr):
+    """<adjoint, expr>: the product of two scalars, or the trace of adjointᵀ expr for matrices."""
+    if not is_matrix(adjoint):
+        return adjoint * (expr if not is_matrix(expr) else sp.Trace(expr))
+    return sp.Trace(adjoint.T * expr)
 
 
 @dataclass
@@ -154,13 +170,25 @@ class Graph:
     def _define(self, name, expr, parents, op, backward) -> Node:
         return self._add(Node(sp.MatrixSymbol(name, *expr.shape), expr, parents, op, backward))
 
+    def define(self, name: str, expr, parents, op: str, backward, rule: str = "") -> Node:
+        """A value named ``name`` defined by ``expr`` (a scalar gets a real Symbol, a matrix a
+        MatrixSymbol), with its local ``backward`` rule: the way :mod:`symdl.ops` adds operations."""
+        symbol = sp.MatrixSymbol(name, *expr.shape) if is_matrix(expr) else sp.Symbol(name, real=True)
+        return self._add(Node(symbol, expr, tuple(parents), op, backward, rule=rule))
+
+    def leaf(self, symbol) -> Node:
+        """An input given as its own symbol (a MatrixSymbol, or a scalar Symbol)."""
+        return self._add(Node(symbol, None))
+
     def _add(self, node: Node) -> Node:
         _require(all(n.symbol.name != node.symbol.name for n in self.nodes), f"duplicate name {node.symbol.name}")
         self.nodes.append(node)
         return node
 
     # --- meaning ----------------------------------------------------------------------------
-    def adjoint(self, node: Node) -> sp.MatrixSymbol:
+    def adjoint(self, node: Node):
+        if node.is_scalar:
+            return sp.Symbol(adjoint_name(self.loss, node.symbol), real=True)
         return sp.MatrixSymbol(adjoint_name(self.loss, node.symbol), *node.shape)
 
     def definitions(self) -> dict:
@@ -168,7 +196,8 @@ class Graph:
         return {n.symbol: n.expr for n in self.nodes if n.expr is not None}
 
     def forward_steps(self) -> list[Step]:
-        return [Step(n.symbol, n.expr, f"forward: {_FORWARD_RULES[n.op]}") for n in self.nodes if n.expr is not None]
+        return [Step(n.symbol, n.expr, f"forward: {n.rule or _FORWARD_RULES[n.op]}")
+                for n in self.nodes if n.expr is not None]
 
     def consumers(self) -> dict[Node, list[tuple[Node, Contribution]]]:
         """For each node, the contributions its consumers pass back (in terms of their adjoints)."""
@@ -193,10 +222,12 @@ class Graph:
             if node is output or not passed_back[node]:
                 continue
             contributions = passed_back[node]
-            rhs = sp.MatAdd(*(c.expr for _, c in contributions)) if len(contributions) > 1 else contributions[0][1].expr
+            terms = [c.expr for _, c in contributions]
+            rhs = terms[0] if len(terms) == 1 else sp.MatAdd(*terms) if is_matrix(node.symbol) else sp.Add(*terms)
             local[node] = rhs
             # Local chain rule: ∂/∂v of Σ_c <∂L/∂c, c(v)>, each consumer c taken one level deep.
-            scalar = sp.Add(*(sp.Trace(self.adjoint(c).T * c.expr) for c, _ in contributions))
+            consumers = list(dict.fromkeys(c for c, _ in contributions))  # one consumer may use a value twice
+            scalar = sp.Add(*(pairing(self.adjoint(c), c.expr) for c in consumers))
             steps.append(Step(self.adjoint(node), rhs, _rule(contributions),
                               check=Gradient(scalar, node.symbol, definitions=_own_outputs(contributions))))
         return steps, local
@@ -214,7 +245,7 @@ class Graph:
 
     def result_check(self, output: Node, node: Node) -> Gradient:
         """End-to-end check: ∂/∂node of <∂L/∂y, y>, through every path, with the real definitions."""
-        return Gradient(sp.Trace(self.adjoint(output).T * output.symbol), node.symbol, use_definitions=True)
+        return Gradient(pairing(self.adjoint(output), output.symbol), node.symbol, use_definitions=True)
 
 
 _FORWARD_RULES = {

@@ -87,8 +87,9 @@ class Journal:
 
     ``Journal(path, fields, resume=True).done`` holds the ids already written (as written)."""
 
-    def __init__(self, path, fields: list[str], *, resume: bool = False):
+    def __init__(self, path, fields: list[str], *, resume: bool = False, required: list[str] | None = None):
         self.path, self.fields, self.csv = Path(path), list(fields), is_csv(path)
+        self.required = list(fields if required is None else required)
         self.done: set[str] = set()
         self._synced = time.monotonic()
         regular = _regular(self.path)
@@ -106,11 +107,37 @@ class Journal:
 
     # -- resume ----------------------------------------------------------------------------------
 
+    @classmethod
+    def finished(cls, path, fields=("id",)) -> set[str]:
+        """The ids of the complete lines of ``path`` (JSON Lines: those with ``fields``), read only."""
+        journal = cls.__new__(cls)
+        journal.path, journal.fields, journal.csv, journal.required = Path(path), list(fields), is_csv(path), list(fields)
+        journal.done = set()
+        if not _regular(journal.path):
+            return set()
+        journal._scan(journal.path.read_bytes(), strict=False)
+        return journal.done
+
     def _repair(self) -> None:
         try:
             data = self.path.read_bytes()
         except OSError as exc:
             raise SymdlError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        keep, tail = self._scan(data, strict=True)
+        try:
+            with open(self.path, "r+b") as handle:
+                handle.truncate(keep)
+                if keep == len(data) and tail:
+                    handle.seek(keep)
+                    handle.write(b"\n")
+                if self.csv and keep == 0:  # not even the header survived
+                    handle.seek(0)
+                    handle.write(csv_line(self.fields).encode())
+        except OSError as exc:
+            raise SymdlError(f"cannot repair {self.path}: {exc.strerror or exc}") from None
+
+    def _scan(self, data: bytes, strict: bool) -> tuple[int, bytes]:
+        """Collect the done ids of ``data``; how many bytes to keep, and the torn tail."""
         end = data.rfind(b"\n") + 1
         body, tail = data[:end], data[end:]
         try:
@@ -121,7 +148,9 @@ class Journal:
         number = 0
         if self.csv:
             header = next(csv.reader([lines[0]])) if lines else []
-            if lines and header != self.fields:
+            if not strict:
+                self.fields = header
+            elif lines and header != self.fields:
                 missing = "no id column" if "id" not in header else f"the columns {', '.join(header)}"
                 raise SymdlError(f"cannot resume into {self.path}: it has {shown(missing, 200)}, not "
                                  f"{', '.join(self.fields)} (is it a results file?)")
@@ -129,28 +158,18 @@ class Journal:
             lines = lines[1:]
         for number, line in enumerate(lines, start=number + 1):
             row_id = self._id_of(line)
-            if row_id is None:
+            if row_id is None and strict:
                 raise SymdlError(f"cannot resume into {self.path}: line {number} is not a result line; "
                                  "fix or remove it, or write to another file")
-            self.done.add(row_id)
+            if row_id is not None:
+                self.done.add(row_id)
         keep = len(body)
         if tail and not self.csv:
             row_id = self._id_of(tail_text, complete=True)
             if row_id is not None:  # a whole result that lacks only its newline
                 self.done.add(row_id)
                 keep = len(data)
-        try:
-            with open(self.path, "r+b") as handle:
-                handle.truncate(keep)
-                if keep == len(data) and tail:
-                    handle.seek(keep)
-                    handle.write(b"\n")
-                if self.csv and not body:  # not even the header survived
-                    handle.seek(0)
-                    handle.truncate(0)
-                    handle.write(csv_line(self.fields).encode())
-        except OSError as exc:
-            raise SymdlError(f"cannot repair {self.path}: {exc.strerror or exc}") from None
+        return keep, tail
 
     def _id_of(self, line: str, complete: bool = False) -> str | None:
         """The id of a result line, or None when it is not one (``complete``: with every field)."""
@@ -166,7 +185,7 @@ class Journal:
             return None
         if not isinstance(row, dict) or not isinstance(row.get("id"), (str, int, float)) or isinstance(row["id"], bool):
             return None
-        if complete and not set(self.fields) <= set(row):
+        if complete and not set(self.required) <= set(row):
             return None
         return row["id"] if isinstance(row["id"], str) else json.dumps(row["id"])
 
@@ -178,7 +197,7 @@ class Journal:
     def write(self, row: dict) -> None:
         """Append ``row`` (a dict of ``fields``) as one complete line."""
         self._write(csv_line([row.get(k) for k in self.fields]) if self.csv
-                    else json_line({k: row.get(k) for k in self.fields}))
+                    else json_line({k: row.get(k) for k in self.fields if k in row or k in self.required}))
 
     def _write(self, line: str) -> None:
         data = line.encode("utf-8", errors="backslashreplace")

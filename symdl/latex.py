@@ -14,7 +14,18 @@ class DLLatexPrinter(LatexPrinter):
         super().__init__({"mat_delim": "", "mat_str": "bmatrix", "ln_notation": True, **(settings or {})})
 
     def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sp.Inverse):  # (X^{-1})^T is X^{-T}
+            return rf"{self._wrap_for_superscript(expr.arg.arg)}^{{-\top}}"
         return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
+
+    def _print_Trace(self, expr):
+        arg = expr.arg
+        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and all(a.is_Matrix for a in arg.args):
+            from symdl.expr.textbook import key, transpose
+
+            if key(arg.args[0]) == key(transpose(arg.args[1])):  # tr(B^T B) is the squared norm, as courses write it
+                return rf"\left\|{self._print(arg.args[1])}\right\|^{{2}}"
+        return super()._print_Trace(expr)
 
     def _print_Inverse(self, expr):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{-1}}"

@@ -62,6 +62,30 @@ class Entry:
     detail: str = ""
     diagnosis: str | None = None
     counterexample: object = None
+    steps: list | None = None  # a working's step verdicts ({line, verdict, diagnosis}), as grade wrote them
+    first_wrong: int | None = None
+
+    def gutter(self) -> list[tuple[str, str, str]] | None:
+        """A working's lines as (mark, LaTeX, note): ✓ right, ✗ wrong, · not checked; None for one answer."""
+        if not isinstance(self.steps, list):
+            return None
+        from symdl.errors import SymdlError
+        from symdl.parse.working import read_working
+
+        try:
+            lines = [" ".join(f"{side.relation} {side.text}" if side.relation else side.text for side in line.sides)
+                     for line in read_working(self.answer)]
+        except SymdlError:
+            return None
+        rows = []
+        for index, text in enumerate(lines):
+            verdicts = [s for s in self.steps if isinstance(s, dict) and s.get("line") == index]
+            wrong = [s for s in verdicts if s.get("verdict") == "not_equivalent"]
+            mark = "✗" if wrong else "✓" if verdicts and all(s.get("verdict") == "equivalent" for s in verdicts) \
+                else "·"
+            note = (wrong[0].get("diagnosis") or "wrong") if wrong and index == self.first_wrong else ""
+            rows.append((mark, text, str(note)))
+        return rows
 
 
 @dataclass
@@ -239,7 +263,8 @@ def collect(records: list[dict], results: list[dict], *, timeout: float = RESOLV
             expected_lines = [record["expected"]] if isinstance(record.get("expected"), str) else []
         verdict = str(row.get("verdict") or NOT_GRADED)
         entry = Entry(str(record["id"]), key, answer, expected_lines, verdict, str(row.get("detail") or ""),
-                      row.get("diagnosis") or None, _counterexample(row.get("counterexample")))
+                      row.get("diagnosis") or None, _counterexample(row.get("counterexample")),
+                      _json_field(row.get("steps")), _first_wrong(row.get("first_wrong")))
         entries.append(entry)
         question = questions.setdefault(key, Question(key, text, math))
         question.verdicts[verdict] += 1
@@ -253,6 +278,36 @@ def collect(records: list[dict], results: list[dict], *, timeout: float = RESOLV
             diagnoses[category] += 1
             examples.setdefault(category, []).append(e.id)
     return Report(entries, questions, verdicts, diagnoses, examples)
+
+
+def _json_field(value):
+    """A list grade wrote: as is from JSON Lines, or JSON text from a CSV cell."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, list) else None
+
+
+def _first_wrong(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _working_html(entry: Entry) -> str | None:
+    rows = entry.gutter()
+    if rows is None:
+        return None
+    names = {"✓": "right", "✗": "wrong", "·": "unchecked"}
+    out = []
+    for mark, text, note in rows:
+        extra = f' <span class="small">← {_h(note)}</span>' if note else ""
+        out.append(f'<div class="step"><span class="mark {names[mark]}" title="{names[mark]}">{mark}</span> '
+                   f"{_html_math(text, FORMULA_WIDTH - 10)}{extra}</div>")
+    return "".join(out)
 
 
 def _verdict_order(counter: Counter) -> list[str]:
@@ -430,9 +485,17 @@ def _counterexample_text(value) -> str:
         point = value.get("point") or {}
         where = ", ".join(f"{latex_to_text(_clean(k, 200))} = {_number(v)}" for k, v in list(point.items())[:4])
         more = ", ..." if len(point) > 4 else ""
-        values = f"expected {_number(value.get('expected'))}, answer {_number(value.get('answer'))}"
+        values = (f"expected {_shaped(value.get('expected'), value.get('expected_shape'))}, "
+                  f"answer {_shaped(value.get('answer'), value.get('answer_shape'))}")
         return f"at {where}{more}: {values}" if where else values
     return _readable(str(value))
+
+
+def _shaped(values, shape) -> str:
+    """A matrix's values with its shape (``3×1 [...]``), so a transposed answer does not read as the same."""
+    if isinstance(shape, list) and len(shape) == 2 and isinstance(values, list):
+        return f"{shape[0]}×{shape[1]} {_number(values)}"
+    return _number(values)
 
 
 _TUPLE = re.compile(r"\('((?:[^'\\]|\\.)*)'((?:, [^()']*)*)\)")
@@ -535,6 +598,11 @@ figure { margin: 0 0 1em; }
 #answer-table { table-layout: fixed; width: 100%; }
 #answer-table td > div { overflow-x: auto; overflow-y: hidden; padding: 0.2em 0; }
 .small { font-size: 0.9em; color: #444; }
+.step { margin: 0.15em 0; }
+.mark { display: inline-block; width: 1.2em; font-weight: bold; }
+.mark.right { color: #2d7a2d; }
+.mark.wrong { color: #b35c00; }
+.mark.unchecked { color: #888; }
 """.strip()
 
 
@@ -612,10 +680,16 @@ def render_html(report: Report, chart: bytes | None) -> str:
                             f"{_h(_counterexample_text(entry.counterexample))}</span>")
         out.append(f"<tr><td><div>{_h(entry.id)}</div></td><td><div>{_question_html(question)}</div></td>"
                    f'<td class="{_h(entry.verdict)}">{_h(entry.verdict.replace("_", " "))}</td>'
-                   f"<td><div>{_html_math(entry.answer, FORMULA_WIDTH) if entry.answer else '-'}</div></td>"
+                   f"<td><div>{_answer_html(entry)}</div></td>"
                    f"<td><div>{expected}</div></td><td>{'<br>'.join(feedback)}</td></tr>")
     out += ["</tbody>", "</table>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+def _answer_html(entry: Entry) -> str:
+    if not entry.answer:
+        return "-"
+    return _working_html(entry) or _html_math(entry.answer, FORMULA_WIDTH)
 
 
 def render_markdown(report: Report, image: str | None) -> str:
@@ -660,6 +734,10 @@ def render_markdown(report: Report, image: str | None) -> str:
         out += [f"### {_md_text(entry.id)}: {_md_text(entry.verdict.replace('_', ' '))}", "",
                 f"- question: {_question_md(question)}",
                 f"- answer: {_md_math(entry.answer) if entry.answer else '-'}"]
+        rows = entry.gutter()
+        if rows:
+            out[-1] = "- answer, line by line (✓ right, ✗ wrong, · not checked):"
+            out += [f"  - {mark} {_md_math(text)}" + (f" ← {_md_text(note)}" if note else "") for mark, text, note in rows]
         if len(entry.expected) == 1:
             out.append(f"- expected: {_md_math(entry.expected[0])}")
         elif entry.expected:

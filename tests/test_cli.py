@@ -91,3 +91,18 @@ def test_list_params_names_every_parameter_with_its_default(capsys):
         for key, default, text in registry.parameters(name):
             assert f"{key}={default}" in out and text, (name, key)
     assert "input=[96,128,128]" in out and "want=(none)" in out
+
+
+def test_transposed_counterexample_shows_each_side_in_its_own_shape(capsys):
+    code = main(["check", "--expected", "W x", "--answer", "x^T W^T", "--shape", "W=3x4", "--shape", "x=4x1"])
+    out = capsys.readouterr().out
+    assert code == 1 and "diagnosis: transposed" in out
+    expected = next(line for line in out.splitlines() if line.strip().startswith("expected"))
+    answer = next(line for line in out.splitlines() if line.strip().startswith("answer"))
+    assert "3×1 [" in expected and "1×3 [" in answer  # not two identical flat lists
+
+
+def test_counterexample_names_the_entries_that_differ(capsys):
+    code = main(["check", "--expected", "W", "--answer", "W^T", "--shape", "W=2x2"])
+    out = capsys.readouterr().out
+    assert code == 1 and "entries that differ: 1, 2" in out

@@ -39,6 +39,7 @@ class AssignmentError(SymdlError):
 
 
 QUESTION_KEYS = {"title", "derivation", "params", "expression", "given"}
+KEY_FIELDS = {"label", "answer", "points", "digits"}  # an answer key's own fields (symdl.mark.key); export ignores them
 TOP_KEYS = {"title", "author", "question"}
 
 
@@ -127,7 +128,7 @@ def _question(where: str, number: int, table) -> Question:
     at = f"{where}: question {number}"
     if not isinstance(table, dict):
         raise AssignmentError(f"{at}: must be a [[question]] table")
-    unknown = sorted(set(table) - QUESTION_KEYS)
+    unknown = sorted(set(table) - QUESTION_KEYS - KEY_FIELDS)
     if unknown:
         raise AssignmentError(f"{at}: unknown field {unknown[0]!r}; a question has title, and derivation "
                               "(with params) or expression (with given)")

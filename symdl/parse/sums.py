@@ -105,16 +105,18 @@ class Sums:
 
 
 def bound_from_shapes(body, variable, end):
-    """\\sum_i over a declared vector runs to its length when no bound was written."""
+    """\\sum_i with no bound written runs over the declared rows or columns its index picks (a vector's
+    length, ``\\sum_i A_{ii}`` over A's rows), when every matrix it indexes agrees on that size."""
     if not (isinstance(end, sp.Symbol) and end == unknown_bound(variable)):
         return end
+    sizes = set()
     for element in body.atoms(MatrixElement):
         rows, cols = element.parent.shape
-        if element.i == variable - 1 and cols == 1:
-            return rows
-        if element.j == variable - 1 and rows == 1:
-            return cols
-    return end
+        if element.i == variable - 1:
+            sizes.add(rows)
+        if element.j == variable - 1:
+            sizes.add(cols)
+    return sizes.pop() if len(sizes) == 1 else end
 
 
 def plain_sum(value):

@@ -1,0 +1,142 @@
+r"""Derive what a course writes: the gradient of any matrix expression, step by step, verified.
+
+``derive_expression(tex, wrt, shapes=None)`` reads ``tex`` in the course dialect (``shapes``: the
+names' shapes, inferred and symbolic where not given, :mod:`symdl.expr.shapes`), builds a graph
+with one node per operation (:mod:`symdl.expr.build`, rules in :mod:`symdl.ops`), runs reverse
+mode, and returns a :class:`~symdl.derivation.Derivation`: the forward definitions, one step per
+adjoint with its local rule and its numeric check, and one result per variable in the form a
+textbook prints (:mod:`symdl.expr.textbook`), checked against complex-step differences of the
+expression itself. The input is read by the dialect's parser only, never evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy as sp
+
+from symdl.derivation import Derivation, Step
+from symdl.errors import ParameterError, UnsupportedError
+from symdl.expr.build import Builder
+from symdl.expr.shapes import infer, parse_shape_options
+from symdl.expr.textbook import canonical_functions, scalarized, textbook
+from symdl.functions import scalar
+from symdl.graph import Graph, adjoint_name, is_matrix
+from symdl.latex import to_latex
+from symdl.parse import parse
+from symdl.parse.objects import canonical_key
+from symdl.verify import Gradient
+
+__all__ = ["derive_checked", "derive_expression"]
+
+#: Names tried, in order, for the expression's value and for its intermediate values.
+OUTPUT_NAMES = ("f", "F", "L", "E", "J")
+NODE_LETTERS = ("u", "v", "h", "q", "g")
+
+
+def derive_expression(tex: str, wrt, shapes=None) -> Derivation:
+    """The gradient of the scalar ``tex`` with respect to each name in ``wrt``, step by step.
+
+    ``shapes``: ``{"X": (3, 4)}``, ``{"X": "mxn"}`` or ``["X=3x4", "w=n", "y=scalar"]``.
+    """
+    wrt = [wrt] if isinstance(wrt, str) else list(wrt or ())
+    if not wrt:
+        raise ParameterError("give at least one variable to differentiate by (--wrt NAME)")
+    given = _given(shapes)
+    names = [canonical_key(w.strip()) for w in wrt]
+    found = infer(tex, given, names)
+    expr = scalarized(canonical_functions(parse(tex, found.context()).expr))
+    variables = [sp.MatrixSymbol(n, *found.matrices[n]) if n in found.matrices else sp.Symbol(n, real=True)
+                 for n in names]
+    if is_matrix(expr):
+        if expr.shape != (1, 1):
+            rows, cols = expr.shape
+            raise UnsupportedError(f"the expression is a {rows}x{cols} matrix, not a scalar: a gradient needs a "
+                                   "scalar (a norm, a trace, a quadratic form)")
+        expr = scalar(expr)
+    used = {s.name for s in expr.free_symbols if hasattr(s, "name")} | set(found.matrices)
+    loss = next(n for n in OUTPUT_NAMES if n not in used)
+    letter = next(n for n in NODE_LETTERS if not any(u == n or u.startswith(n + "_") for u in used))
+    graph = Graph(loss=loss)
+    builder = Builder(graph, variables, letter)
+    output = builder.output(expr, loss)
+    backward, local = graph.backprop(output)
+    one = {graph.adjoint(output): sp.S.One}
+    backward = [_with_one(step, one) for step in backward]
+    expanded = graph.expand(output, local)
+    results, checks, result_steps = {}, {}, []
+    for v in variables:
+        node = builder.nodes[v]
+        if node not in expanded:
+            raise ParameterError(f"--wrt {v.name}: the expression does not depend on it")
+        value = expanded[node].xreplace(one)
+        for n in reversed(graph.nodes):
+            if n.expr is not None:
+                value = value.xreplace({n.symbol: n.expr})
+        value = textbook(value)
+        key = adjoint_name(loss, v)
+        check = Gradient(expr, v, use_definitions=False)
+        results[key], checks[key] = value, check
+        target = sp.MatrixSymbol(key, *v.shape) if is_matrix(v) else sp.Symbol(key, real=True)
+        result_steps.append(Step(target, value, "substitute the adjoints and the forward values; simplify",
+                                 check=check))
+    statement = rf"${loss} = {to_latex(expr)}$, " + _shapes_sentence(found.matrices, variables)
+    return Derivation(
+        name="expr",
+        title=rf"The gradient of ${to_latex(expr)}$",
+        summary=f"derivative of {tex}",
+        statement=statement,
+        steps=tuple(([Step(sp.Symbol(loss), expr, "the expression")] if graph.nodes[-1].expr != expr else [])
+                    + graph.forward_steps() + backward + result_steps),
+        results=results,
+        definitions=graph.definitions(),
+        assumptions=tuple(_assumptions(expr)),
+        params={"expr": tex, "wrt": names, "shapes": {k: "x".join(map(str, v)) for k, v in found.matrices.items()}},
+        matrices=dict(found.matrices),
+        sizes=found.sizes,
+        result_checks=checks,
+    )
+
+
+def derive_checked(tex: str, wrt, shapes=None, seed: int | None = None):
+    """The derivation and its failed checks (none when every step is verified)."""
+    from symdl.verify import DEFAULT_SEED, verify
+
+    derivation = derive_expression(tex, wrt, shapes)
+    results = verify(derivation, seed=DEFAULT_SEED if seed is None else seed)
+    return derivation, [r for r in results if not r.passed]
+
+
+def _given(shapes) -> dict:
+    if not shapes:
+        return {}
+    if isinstance(shapes, dict):
+        items = [f"{k}={'x'.join(map(str, v)) if isinstance(v, (tuple, list)) else v}" for k, v in shapes.items()]
+        return parse_shape_options(items)
+    return parse_shape_options([shapes] if isinstance(shapes, str) else shapes)
+
+
+def _with_one(step: Step, one: dict) -> Step:
+    """The output's own adjoint is 1 (∂f/∂f)."""
+    check = step.check
+    if isinstance(check, Gradient):
+        check = replace(check, scalar=check.scalar.xreplace(one))
+    return replace(step, rhs=step.rhs.xreplace(one), check=check)
+
+
+def _shapes_sentence(matrices: dict, variables) -> str:
+    parts = []
+    for name, (rows, cols) in matrices.items():
+        space = rf"\mathbb{{R}}^{{{to_latex(rows)}}}" if cols == 1 else \
+            rf"\mathbb{{R}}^{{{to_latex(rows)} \times {to_latex(cols)}}}"
+        parts.append(rf"${name} \in {space}$")
+    text = ", ".join(parts)
+    return (f"with {text}; every other name is a scalar." if parts else "Every name is a scalar.")
+
+
+def _assumptions(expr) -> list[str]:
+    found = []
+    if expr.has(sp.Determinant) or expr.has(sp.Inverse):
+        found.append("the matrices inverted or whose determinant is taken are invertible "
+                     "(a log-determinant: positive determinant)")
+    return found

@@ -1,0 +1,139 @@
+r"""Where a question's answers stand on the sheet, and whether they are the key's.
+
+For every part of a question with a value (a number or a numeric matrix), the values written in
+that question's section are the candidates, in sheet order:
+
+1. **equal**: a candidate equal to the key's value (exactly, or as its rounding to the digits
+   written) answers the part: right.
+2. **near miss**: otherwise, the last candidate within 3.5 % of the key's value (or of its
+   negative: a sign slip) answers it: wrong, with the key's value.
+3. **by position**: otherwise, when the parts before and after it are found, and every candidate of
+   the same shape between them stands on one line (or the last is marked ``∴``/``Ans``), the last
+   one answers it: wrong unless equal.
+
+A part answered by none of these is "not found"; nothing is guessed. Formulas are matched only to
+``formula`` claims (a derivative named on the left) whose names, once the sheet's own right
+definitions are put in, are the key formula's names.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from symdl.decide import Problem
+from symdl.errors import SymdlError
+
+NEAR = sp.Rational(35, 1000)
+_ANSWER_MARK = re.compile(r"\\therefore|∴|\bAns\b|\bAnswer\b|\\boxed|\btotal\b", re.I)
+
+
+def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
+    """{part number: (result or None, how)}; results answering a part are updated in place."""
+    from symdl.check import decide
+
+    found: dict = {}
+    candidates = [r for r in results if r.value is not None and r.kind in ("statement", "expression", "claim")]
+    values = {p.number: p.value() for p in parts}
+    used: set = set()
+    for part in parts:  # 1. equal
+        value = values[part.number]
+        if value is None:
+            continue
+        for result in candidates:
+            if id(result) not in used and _same_shape(value, result.value) and _equal(decide, value, result):
+                found[part.number] = (result, "equal")
+                used.add(id(result))
+                break
+    for part in parts:  # 2. near miss
+        value = values[part.number]
+        if value is None or part.number in found or getattr(value, "is_Matrix", False):
+            continue
+        near = [r for r in candidates if id(r) not in used and not getattr(r.value, "is_Matrix", False)
+                and _near(value, r.value)]
+        if near:
+            found[part.number] = (near[-1], "near")
+            used.add(id(near[-1]))
+    order = [p.number for p in parts]
+    for part in parts:  # 3. by position
+        value = values[part.number]
+        if value is None or part.number in found:
+            continue
+        before = [found[n][0].line for n in order[:order.index(part.number)] if n in found]
+        after = [found[n][0].line for n in order[order.index(part.number) + 1:] if n in found]
+        low, high = (max(before) if before else 0), (min(after) if after else 10 ** 9)
+        same = [p for p in parts if p.number not in found and values[p.number] is not None
+                and _same_shape(values[p.number], value)]
+        gap = [r for r in candidates if id(r) not in used and low < r.line < high and _same_shape(value, r.value)]
+        if not gap or len(same) > 1 and not after:
+            continue
+        one_line = len({r.line for r in gap}) == 1
+        marked = _ANSWER_MARK.search(sheet_lines.get(gap[-1].line, "")) is not None
+        if (one_line and (before or after)) or marked:
+            found[part.number] = (gap[-1], "position")
+            used.add(id(gap[-1]))
+    for number, (result, how) in found.items():
+        part = next(p for p in parts if p.number == number)
+        _judge(decide, part, values[number], result, how)
+    return found
+
+
+def _judge(decide, part, value, result, how) -> None:
+    result.matched = part
+    verdict = decide(Problem(value, result.value), tolerance=result.tolerance, digits=part.digits)
+    if verdict.verdict == "equivalent":
+        if result.verdict in (None, "unchecked"):
+            result.verdict, result.detail = "right", f"the key's answer ({verdict.detail})"
+        return
+    if verdict.verdict != "not_equivalent":
+        return
+    carried = result.verdict == "right" or result.steps_hold
+    result.verdict = "wrong"
+    result.expected = part.answer or shown(value)
+    if result.diagnosis is None:
+        result.diagnosis = verdict.diagnosis or ("the value asked for differs" if not carried
+                                                 else "the steps hold, but the value is not the one asked for")
+    if carried and result.carried_from is None:
+        result.carried_from = -1  # an earlier value was wrong: error carried forward
+    result.detail = f"{part.title}: {verdict.detail}"
+
+
+def _equal(decide, value, result) -> bool:
+    try:
+        verdict = decide(Problem(value, result.value), tolerance=result.tolerance)
+    except (SymdlError, ValueError, TypeError):
+        return False
+    return verdict.verdict == "equivalent"
+
+
+def _same_shape(a, b) -> bool:
+    a_matrix, b_matrix = getattr(a, "is_Matrix", False), getattr(b, "is_Matrix", False)
+    if a_matrix != b_matrix:
+        return False
+    return not a_matrix or a.shape == b.shape
+
+
+def _near(value, candidate) -> bool:
+    try:
+        v, c = sp.N(value, 30), sp.N(candidate, 30)
+        if not (v.is_real and c.is_real) or v == 0:
+            return False
+        return abs(c - v) <= NEAR * abs(v) or abs(c + v) <= NEAR * abs(v)
+    except (TypeError, ValueError):
+        return False
+
+
+def shown(value) -> str:
+    """A value as LaTeX for feedback: integers and matrices exactly, other numbers to six figures."""
+    from symdl.latex import to_latex
+
+    try:
+        if value.is_Number and not value.is_Integer:
+            return to_latex(sp.Float(value, 6))
+        return to_latex(value)
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+__all__ = ["match_answers", "shown"]

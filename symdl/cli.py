@@ -216,8 +216,7 @@ def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
-<<<<<<< HEAD
-    params and rtol. A record without an id is numbered 1, 2, ... in file order.
+    params, digits and rtol. A record without an id is numbered 1, 2, ... in file order.
 
     OUT is a journal: each result is one complete line, written in input order as soon as it is
     known, so a run stopped at any moment keeps every finished record and --resume continues it.
@@ -238,15 +237,12 @@ def cmd_grade(args) -> int:
         refused; no 'answer' column, or no 'expected'/'derivation' column, exit 2;
       limits: --timeout and -j must be finite and above 0; each worker gets an equal share of
         --memory (at most 3 GiB) as its address-space cap.
-=======
-    params, digits and rtol. Results are written in input order as soon as they are known.
 
     A record whose answer is a multi-line working (aligned, \\ lines, a chain) is checked step by
     step: its result also has steps (each {line, verdict, diagnosis}, line 0-based) and first_wrong
     (the first wrong line, or null); it is not_equivalent when any step is wrong. Such a record may
     state assume (a list of LaTeX facts) and indices (e.g. {"i": [1, 3]}); --report shows each working
     line by line with ✓ / ✗ / · beside it.
->>>>>>> main
     """
     from symdl.grade import grade, print_summary
     from symdl.sandbox import Interrupted, parse_size, stop_on_signals
@@ -291,14 +287,14 @@ def cmd_grade(args) -> int:
     return 0
 
 
-<<<<<<< HEAD
 def _say(line: str) -> None:
     """One line on stderr, even when the terminal is gone."""
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass
-=======
+
+
 def cmd_mark(args) -> int:
     """Mark answer sheets (OCR'd Markdown) against an answer key: every line of every question.
 
@@ -374,7 +370,6 @@ def cmd_mark(args) -> int:
                                      encoding="utf-8")
         print(f"grades ({args.lms}): {args.grades}")
     return 2 if any(s.get("error") for s in marked) else 0
->>>>>>> main
 
 
 def cmd_export(args) -> int:
@@ -422,10 +417,13 @@ def run_limited(args) -> int:
     timeout = positive_number(args.timeout, "the timeout (--timeout)")
     memory = worker_memory(1, parse_size(args.memory) if args.memory is not None else None)
     command = args.run
-    try:
-        direct = sys.stdout.fileno() == 1  # the worker writes (and streams) to the same stdout
-    except (OSError, ValueError, AttributeError):
-        direct = False  # stdout replaced in-process (a test, a notebook): the worker sends its text back
+    def real(stream, fd):  # the worker writes (and streams) to the same descriptor
+        try:
+            return stream.fileno() == fd
+        except (OSError, ValueError, AttributeError):
+            return False  # replaced in-process (a test, a notebook): the worker sends its text back
+
+    direct, direct_err = real(sys.stdout, 1), real(sys.stderr, 2)
 
     def body(_):
         import io
@@ -434,6 +432,8 @@ def run_limited(args) -> int:
             signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         if not direct:
             sys.stdout = io.StringIO()
+        if not direct_err:
+            sys.stderr = io.StringIO()
         result = {}
         try:
             result["status"] = command(args)
@@ -444,6 +444,8 @@ def run_limited(args) -> int:
             result["status"] = 0
         if not direct:
             result["stdout"] = sys.stdout.getvalue()
+        if not direct_err:
+            result["stderr"] = sys.stderr.getvalue()
         return result
 
     try:
@@ -454,6 +456,7 @@ def run_limited(args) -> int:
         return stop.status
     if "status" in result:
         sys.stdout.write(result.get("stdout", ""))
+        sys.stderr.write(result.get("stderr", ""))
         if result.get("error"):
             _say(f"symdl: error: {result['error']}")
         return result["status"]
@@ -493,9 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
-<<<<<<< HEAD
     _add_limits(derive)
-=======
     derive.add_argument("--expr", metavar="TEX", help="derive this scalar expression (course LaTeX) instead of a built-in; "
                         "every step is verified numerically (exit 1 if a check fails)")
     derive.add_argument("--wrt", action="append", metavar="NAME", help="with --expr: a variable to differentiate by (repeatable)")
@@ -503,7 +504,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --expr: a name's shape, e.g. X=3x4, X=mxn, w=n (a vector), y=scalar; "
                              "undeclared upper-case names are matrices, lower-case Latin vectors, Greek scalars, "
                              "with symbolic sizes (repeatable)")
->>>>>>> main
 
     verify = command("verify", cmd_verify)
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")

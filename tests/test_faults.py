@@ -19,7 +19,8 @@ from symdl.errors import SymdlError
 from symdl.grade import MAX_DETAIL, Summary, check_record, grade, graded, print_summary, read_records
 from symdl.sandbox import WorkerPool
 
-SLOW = r"\frac{d^{4}}{dx^{4}}\left(\sigma(\sigma(\sigma(\sigma(\sigma(x)))))\right)^{50}"
+# over 10 s of work on any machine, and nothing a proof can cut short (as in test_grade)
+SLOW = r"\frac{d^{4}}{dx^{4}}\sum_{i=1}^{10000} \left(\sigma(\sigma(\sigma(i x)))\right)^{31}"
 ROW = {"verdict": "equivalent", "detail": "", "diagnosis": None, "counterexample": None}
 
 
@@ -76,7 +77,7 @@ def test_a_workers_have_their_own_group_and_only_their_pipe(tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
 def test_a_a_killed_parent_leaves_no_worker(tmp_path, sig):
     # busy workers (a long check, no timeout soon) and waiting ones alike
-    _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "expected": SLOW, "answer": SLOW + "+1"} for i in range(4)])
+    _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "expected": "x", "answer": SLOW} for i in range(4)])
     marker = uuid.uuid4().hex
     process = _start(["grade", "in.jsonl", "-o", "out.jsonl", "-j", "2", "--timeout", "600"], tmp_path, marker)
     _wait_for_workers(process, marker, 3)
@@ -95,7 +96,7 @@ def test_a_a_killed_parent_leaves_no_worker(tmp_path, sig):
 
 
 def test_b_ctrl_c_at_the_terminal_prints_one_line(tmp_path):
-    _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "expected": SLOW, "answer": SLOW + "+1"} for i in range(6)])
+    _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "expected": "x", "answer": SLOW} for i in range(6)])
     marker = uuid.uuid4().hex
     process = _start(["grade", "in.jsonl", "-o", "out.jsonl", "-j", "2", "--timeout", "600"], tmp_path, marker)
     _wait_for_workers(process, marker, 3)

@@ -234,7 +234,7 @@ def cmd_grade(args) -> int:
         is written atomically;
       input: CSV read as utf-8-sig (an Excel BOM is fine), quoted newlines kept, an unterminated
         quote refused with its line; JSON lines end only at a newline, nesting over 32 levels is
-        refused; no 'answer' column, or no 'expected'/'derivation' column, exit 2;
+        refused; a file with no 'answer' column, exit 2;
       limits: --timeout and -j must be finite and above 0; each worker gets an equal share of
         --memory (at most 3 GiB) as its address-space cap.
 

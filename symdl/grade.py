@@ -188,7 +188,7 @@ class Summary:
 
 
 def _refuse_unusable(table: Table) -> None:
-    """A file with no answer column, or nothing to compare against, is refused before any work."""
+    """A file with no answer column is refused before any work (a working needs nothing else)."""
     columns = set(table.columns)
     listed = ", ".join(shown(c, 30) for c in table.columns[:8]) or "none"
     hint = " (its first line is read as the header)" if table.path.suffix.lower() == ".csv" else ""
@@ -196,9 +196,6 @@ def _refuse_unusable(table: Table) -> None:
         raise SymdlError(f"{table.path} holds no records")
     if "answer" not in columns:
         raise SymdlError(f"{table.path} has no 'answer' column{hint}; its columns: {listed}")
-    if not columns & {"expected", "derivation"}:
-        raise SymdlError(f"{table.path} has neither an 'expected' nor a 'derivation' column{hint}; "
-                         f"its columns: {listed}")
 
 
 def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT, resume: bool = False,

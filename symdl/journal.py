@@ -148,9 +148,9 @@ class Journal:
         number = 0
         if self.csv:
             header = next(csv.reader([lines[0]])) if lines else []
-            if not strict:
-                self.fields = header
-            elif lines and header != self.fields:
+            if not strict or (header[:len(self.required)] == self.required and set(header) <= set(self.fields)):
+                self.fields = header  # read as written; a results file of fewer columns goes on with them
+            elif lines:
                 missing = "no id column" if "id" not in header else f"the columns {', '.join(header)}"
                 raise SymdlError(f"cannot resume into {self.path}: it has {shown(missing, 200)}, not "
                                  f"{', '.join(self.fields)} (is it a results file?)")

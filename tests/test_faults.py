@@ -257,7 +257,6 @@ def test_h_excel_csv_with_a_bom_and_a_quoted_newline(tmp_path):
     ('id,expected,answer\n1,x,x\n2,x,"x\n3,x,x\n', "in.csv:3: a quoted field"),
     ("id,expected,solution\n1,x,x\n", "no 'answer' column"),
     ("1,x,y\n2,x,y\n", "no 'answer' column (its first line is read as the header)"),
-    ("id,answer\n1,x\n", "neither an 'expected' nor a 'derivation' column"),
 ])
 def test_h_unusable_csv_is_refused_with_exit_2(tmp_path, text, message):
     (tmp_path / "in.csv").write_text(text)

@@ -533,6 +533,10 @@ def _problem_maker(derivation, key, bounds):
     # Earlier results may be used by name (∂L/∂h^{(3)} inside ∂L/∂W^{(2)}), but not the target itself.
     aliases = {sp.MatrixSymbol(k, *derivation.matrices[k]): v for k, v in derivation.results.items()
                if k in derivation.matrices and k != key}
+    # so may named numbers it found (hessian-quadratic's \lambda_1 inside r_1 = \sqrt{2c/\lambda_1})
+    aliases.update({sp.Symbol(k): v for k, v in derivation.results.items()
+                    if k != key and isinstance(v, sp.Expr) and not v.free_symbols and v.is_number
+                    and re.fullmatch(r"\\?[A-Za-z]+(?:_\{?[0-9A-Za-z]+\}?)?", k)})
 
     def make(claim: Claim) -> Problem:
         return Problem(claim.expected, claim.answer.xreplace(bounds) if isinstance(claim.answer, sp.Basic)

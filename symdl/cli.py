@@ -59,7 +59,8 @@ def cmd_derive(args) -> int:
 
         if args.name:
             raise SymdlError("give a derivation name or --expr TEX, not both")
-        derivation, failed = derive_checked(args.expr, args.wrt, args.shape)
+        derivation, failed = derive_checked(args.expr, args.wrt, args.shape, hessian=args.hessian,
+                                            jacobian=args.jacobian)
     elif not args.name:
         raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them), or --expr TEX --wrt NAME")
     else:
@@ -504,6 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --expr: a name's shape, e.g. X=3x4, X=mxn, w=n (a vector), y=scalar; "
                              "undeclared upper-case names are matrices, lower-case Latin vectors, Greek scalars, "
                              "with symbolic sizes (repeatable)")
+    derive.add_argument("--hessian", action="store_true", help="with --expr: the Hessian (checked symmetric) instead of the gradient")
+    derive.add_argument("--jacobian", action="store_true",
+                        help="with --expr: the Jacobian of a vector expression, in numerator layout (d(Ax)/dx = A)")
 
     verify = command("verify", cmd_verify)
     verify.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")

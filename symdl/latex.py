@@ -6,6 +6,19 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 
+def _normed(expr):
+    """B when ``expr`` is ``tr(B^{T} B)``, else None."""
+    if not isinstance(expr, sp.Trace):
+        return None
+    arg = expr.arg
+    if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and all(a.is_Matrix for a in arg.args):
+        from symdl.expr.textbook import key, transpose
+
+        if key(arg.args[0]) == key(transpose(arg.args[1])):
+            return arg.args[1]
+    return None
+
+
 class DLLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the conventions of deep-learning courses."""
 
@@ -19,13 +32,25 @@ class DLLatexPrinter(LatexPrinter):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{\top}}"
 
     def _print_Trace(self, expr):
-        arg = expr.arg
-        if isinstance(arg, sp.MatMul) and len(arg.args) == 2 and all(a.is_Matrix for a in arg.args):
-            from symdl.expr.textbook import key, transpose
-
-            if key(arg.args[0]) == key(transpose(arg.args[1])):  # tr(B^T B) is the squared norm, as courses write it
-                return rf"\left\|{self._print(arg.args[1])}\right\|^{{2}}"
+        normed = _normed(expr)
+        if normed is not None:  # tr(B^T B) is the squared norm, as courses write it
+            return rf"\left\|{self._print(normed)}\right\|^{{2}}"
         return super()._print_Trace(expr)
+
+    def _print_Pow(self, expr):
+        normed = _normed(expr.base)
+        if normed is not None and expr.exp.is_Rational:  # (\|B\|^2)^{e} is \|B\|^{2e}
+            power = 2 * expr.exp
+            body = rf"\left\|{self._print(normed)}\right\|"
+            if power == 1:
+                return body
+            if power.is_negative:
+                return rf"\frac{{1}}{{{body}^{{{self._print(-power)}}}}}" if power != -1 else rf"\frac{{1}}{{{body}}}"
+            return rf"{body}^{{{self._print(power)}}}"
+        return super()._print_Pow(expr)
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_Inverse(self, expr):
         return rf"{self._wrap_for_superscript(expr.arg)}^{{-1}}"

@@ -16,7 +16,9 @@ Rules (``G`` the upstream gradient):
   log-determinant: ``G A^{-T}``; inverse: ``-A^{-T} G A^{-T}``;
 * ``diag(v)``: the diagonal of ``G``; the diagonal of ``A``: ``diag(G)``;
 * softmax with cross-entropy ``-t^T log softmax(z)`` (t summing to one): ``G (softmax(z) - t)``;
-* log-sum-exp: ``G softmax(z)``.
+* log-sum-exp: ``G softmax(z)``;
+* bias broadcast ``A + b 1^T``: ``A`` receives ``G``, ``b`` receives ``G 1`` (summed over the batch);
+* layer norm ``y = C x / σ`` (``C`` centres, ``σ² = |Cx|²/n + ε``): ``(1/σ) C (G - y y^T G / n)``.
 """
 
 from __future__ import annotations
@@ -277,6 +279,37 @@ def softmax_cross_entropy(g: Graph, name: str, logits, target, parents: dict) ->
                      "softmax with cross-entropy: softmax of the logits minus the target, times the upstream gradient (the target sums to one)")
 
     return g.define(name, value, _nodes(parents), "loss", backward, rule="softmax cross-entropy")
+
+
+def bias(g: Graph, name: str, operand, b, parents: dict) -> Node:
+    """``A + b 1^{T}``: a column ``b`` added to every column of ``A`` (a batch)."""
+    rows, cols = operand.shape
+    value = sp.MatAdd(operand, sp.MatMul(b, sp.OneMatrix(1, cols))) if cols != 1 else sp.MatAdd(operand, b)
+
+    def backward(delta):
+        summed = sp.MatMul(delta, sp.OneMatrix(cols, 1)) if cols != 1 else delta
+        return (_send(operand, parents, delta, "bias broadcast: the input receives the upstream gradient")
+                + _send(b, parents, summed, "bias broadcast: the bias receives the upstream gradient summed over the batch"))
+
+    return g.define(name, value, _nodes(parents), "bias", backward, rule="bias added to every column")
+
+
+def layer_norm(g: Graph, name: str, operand, parents: dict, epsilon=sp.Rational(1, 100000)) -> Node:
+    r"""``(x - \mu) / \sqrt{\sigma^{2} + \epsilon}`` of a column vector (no gain or shift: a product and
+    a bias after it give them)."""
+    n = operand.shape[0]
+    centre = sp.MatAdd(sp.Identity(n), sp.MatMul(sp.Rational(-1, 1) / n, sp.OneMatrix(n, n)))
+    centred = sp.MatMul(centre, operand)
+    spread = sp.sqrt(scalar(sp.MatMul(sp.Transpose(centred), centred)) / n + epsilon)
+    value = sp.MatMul(1 / spread, centred)
+
+    def backward(delta):
+        y = sp.MatMul(1 / spread, centred)
+        inner = sp.MatAdd(delta, sp.MatMul(sp.Rational(-1, 1) / n, y, sp.Transpose(y), delta))
+        return _send(operand, parents, sp.MatMul(1 / spread, centre, inner),
+                     r"layer norm: $\frac{1}{\sigma} C (G - \frac{1}{n} y y^{T} G)$, $C$ the centring matrix")
+
+    return g.define(name, value, _nodes(parents), "layernorm", backward, rule="layer normalisation")
 
 
 def _nodes(parents: dict) -> tuple:

@@ -298,9 +298,9 @@ DERIVATION = [
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
-    drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ,
-         "check.py _problem_maker: only matrix results are aliases; the result \\lambda_1 named in an answer "
-         "is read as a fresh symbol"),
+    drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ),
+    drow("hessian-radius-other-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_2}}", NE),
+    drow("hessian-radius-named-eigenvalue-missing-2", "hessian-quadratic", r"r_1 = \sqrt{\frac{c}{\lambda_1}}", NE),
     drow("hessian-E-quadratic-form", "hessian-quadratic", r"E(w) = E(w^{*}) + \frac{1}{2}(w-w^{*})^{T}H(w-w^{*})", EQ,
          "hessian-quadratic has no definitions linking alpha_i, lambda_i to w, w*, H: the statement's own "
          "quadratic form cannot be checked"),

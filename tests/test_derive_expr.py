@@ -160,3 +160,74 @@ def test_unsupported_input_names_the_construct(tex, wrt, message, capsys):
 def test_shape_clash_is_an_error():
     with pytest.raises(SymdlError, match="shape mismatch"):
         derive_expression(r"\|Xw-y\|^2", ["w"], ["X=3x2", "y=4"])
+
+
+JACOBIANS = [
+    (r"Ax", "A", lambda v: v["A"] @ v["x"]),
+    (r"\sigma(Wx)", None, lambda v: _sigmoid(v["W"] @ v["x"])),
+    (r"(x^Tx)x", None, lambda v: (v["x"].T @ v["x"]).item() * v["x"]),
+    (r"A\tanh(Bx)", r"A \operatorname{diag}\left(1 - \tanh^{2}{\left(B x \right)}\right) B",
+     lambda v: v["A"] @ np.tanh(v["B"] @ v["x"])),
+]
+
+
+def _jacobian_fd(f, values, name, h=1e-6):
+    columns = []
+    for k in range(values[name].shape[0]):
+        plus = {key: np.array(v, dtype=float) for key, v in values.items()}
+        minus = {key: np.array(v, dtype=float) for key, v in values.items()}
+        plus[name][k, 0] += h
+        minus[name][k, 0] -= h
+        columns.append(((f(plus) - f(minus)) / (2 * h))[:, 0])
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("tex, expected, forward", JACOBIANS, ids=[j[0] for j in JACOBIANS])
+def test_jacobian_is_numerator_layout_and_agrees_with_finite_differences(tex, expected, forward):
+    derivation, failed = derive_checked(tex, ["x"], jacobian=True)
+    assert not failed, [r.line() for r in failed]
+    (result,) = derivation.results.values()
+    if expected:
+        assert to_latex(result) == expected
+    values = _values(derivation, np.random.default_rng(RNG_SEED))
+    got = _evaluate(result, derivation, values, {})
+    assert np.allclose(got, _jacobian_fd(forward, values, "x"), rtol=1e-5, atol=1e-6)
+
+
+HESSIANS = [
+    (r"x^T A x", r"A + A^{\top}", lambda v: (v["x"].T @ v["A"] @ v["x"]).item()),
+    (r"\|Ax-b\|^2", r"2 A^{\top} A", lambda v: np.sum((v["A"] @ v["x"] - v["b"]) ** 2)),
+    (r"\log(1+\exp(-w^T x))", None, lambda v: np.log1p(np.exp(-(v["w"].T @ v["x"]).item()))),
+    (r"\|x\|", None, lambda v: np.sqrt(np.sum(v["x"] ** 2))),
+]
+
+
+@pytest.mark.parametrize("tex, expected, forward", HESSIANS, ids=[h[0] for h in HESSIANS])
+def test_hessian_is_symmetric_and_agrees_with_finite_differences(tex, expected, forward):
+    derivation, failed = derive_checked(tex, ["x"], hessian=True)
+    assert not failed, [r.line() for r in failed]
+    assert any(s.rule == "the Hessian is symmetric" and s.check is not None for s in derivation.steps)
+    (result,) = derivation.results.values()
+    if expected:
+        assert to_latex(result) == expected
+    values = _values(derivation, np.random.default_rng(RNG_SEED))
+    got = _evaluate(result, derivation, values, {})
+
+    def gradient(v):
+        return _central(forward, v, "x", h=1e-5)
+
+    assert np.allclose(got, _jacobian_fd(gradient, values, "x", h=1e-4), rtol=1e-4, atol=1e-5)
+
+
+def test_a_wrong_jacobian_fails_its_check():
+    from dataclasses import replace
+
+    derivation = derive_expression(r"A\tanh(Bx)", ["x"], jacobian=True)
+    key = next(iter(derivation.results))
+    wrong = replace(derivation, results={key: 2 * derivation.results[key]})
+    assert not all(r.passed for r in verify(wrong) if r.step.startswith("result"))
+
+
+def test_hessian_of_a_matrix_variable_is_refused(capsys):
+    assert main(["derive", "--expr", r"\operatorname{tr}(X^TX)", "--wrt", "X", "--hessian"]) == 2
+    assert "not a matrix" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import signal
 import sys
 
@@ -443,6 +444,12 @@ def run_limited(args) -> int:
             result.update(status=2, error=str(exc))
         except BrokenPipeError:  # `symdl derive ... | head`: end quietly
             result["status"] = 0
+        except Exception:  # noqa: BLE001 - worded by the sandbox; the traceback only for a developer
+            if os.environ.get("SYMDL_DEBUG"):
+                import traceback
+
+                sys.__stderr__.write(traceback.format_exc())
+            raise
         if not direct:
             result["stdout"] = sys.stdout.getvalue()
         if not direct_err:

@@ -17,9 +17,10 @@ What keeps the workers from leaking (Linux; the same holds elsewhere minus the d
   which then kills the whole group (no ``KeyboardInterrupt`` traceback from every worker);
 - ``PR_SET_PDEATHSIG`` kills a worker the moment its parent dies, even by ``kill -9``; a worker
   also checks, once it is set up, that the parent that forked it is still alive (or else exits);
-- every descriptor inherited from the parent is closed in the worker except its own pipe and
+- every pipe and socket inherited from the parent is closed in the worker except its own pipe and
   stdout/stderr (stdin is ``/dev/null``), so a worker sees end-of-file as soon as the parent's end
-  of its pipe closes, and never holds another worker's pipe or the parent's output file open;
+  of its pipe closes, and never holds another worker's pipe open (files a library keeps open to
+  read, such as matplotlib's fonts, stay open);
 - each worker runs under an address-space cap (``memory`` bytes).
 
 :func:`stop_on_signals` turns SIGTERM and SIGHUP into :class:`Interrupted` (a ``KeyboardInterrupt``),
@@ -184,18 +185,29 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _close_inherited(keep: int) -> None:
-    """Close every descriptor but stdout, stderr and ``keep``; stdin becomes /dev/null."""
+    """Close every pipe and socket inherited from the parent but ``keep`` (the worker's own), so no
+    worker holds another's pipe or the parent's open ends (it sees end-of-file when the parent
+    goes); stdin becomes /dev/null. Files a library keeps open to read (a font, a cache) stay."""
+    import stat
+
     null = os.open(os.devnull, os.O_RDONLY)
     if null != 0:
         os.dup2(null, 0)
         os.close(null)
     try:
-        limit = os.sysconf("SC_OPEN_MAX")
-    except (ValueError, OSError):
-        limit = 65536
-    limit = min(limit if limit > 0 else 65536, 1 << 20)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, limit)
+        descriptors = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        descriptors = range(3, 4096)
+    for fd in descriptors:
+        if fd <= 2 or fd == keep:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _limit_memory(cap: int) -> None:
@@ -245,6 +257,10 @@ def _answer(function, payload, memory: int) -> dict:
     except SymdlError as exc:
         return {"verdict": "error", "detail": str(exc)}
     except Exception:  # noqa: BLE001 - a worker must answer, whatever the input did
+        if os.environ.get("SYMDL_DEBUG"):  # for a developer: the traceback, on the worker's stderr
+            import traceback
+
+            traceback.print_exc()
         return {"verdict": "error", "detail": "could not be checked: symdl failed on this input (an internal "
                                               "error; please report the input)"}
 

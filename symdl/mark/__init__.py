@@ -51,7 +51,7 @@ def read_text(path) -> str:
 
 def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0.0) -> MarkedSheet:
     """Mark the sheet ``text`` against ``key``."""
-    from symdl.mark.answers import match_answers
+    from symdl.mark.answers import match_answers, match_formulas
     from symdl.mark.claims import check_chains
     from symdl.parse.sheet import read_sheet
 
@@ -65,8 +65,10 @@ def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0
             marked.missing.append(label)
         segments = [s for line in lines for s in line.segments]
         digits = next((p.digits for p in parts if p.digits), None)
-        results = check_chains(segments, digits)
+        targets = tuple(v for v in (p.value() for p in parts) if v is not None)
+        results = check_chains(segments, digits, targets)
         found = match_answers(parts, results, {n: l.text for n, l in by_line.items()})
+        match_formulas(parts, results)
         claims = []
         for line in lines:
             verdict = line_verdicts(line, [r for r in results if r.line == line.number])

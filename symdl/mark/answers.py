@@ -136,4 +136,65 @@ def shown(value) -> str:
         return str(value)
 
 
-__all__ = ["match_answers", "shown"]
+_MATRIX_SIGNS = re.compile(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\b|\\odot|\\mathbb\{1\}|\\begin|\\otimes|\\circ")
+
+
+def match_formulas(parts: list, results: list) -> None:
+    """Formulas written on the sheet against the key's formulas with the same names.
+
+    A formula the checker left open (a definition, a derivative's formula, a chain it could not
+    decide) that equals the key's formula in the same names is right. It is wrong only when it
+    differs and the key part's title names the quantity on its left (``E(w)`` in "E(w) in the
+    eigenvector coordinates"). Formulas with transposes, Hadamard products or matrices are left
+    alone: their names' shapes are not known here.
+    """
+    from symdl.check import check
+
+    formulas = [(p, p.expression) for p in parts if p.expression and not _MATRIX_SIGNS.search(p.expression)]
+    if not formulas:
+        return
+    for result in results:
+        if result.verdict == "right" or result.verdict == "wrong" or not result.last:
+            continue
+        if result.kind not in ("formula", "definition", "claim") or _MATRIX_SIGNS.search(result.last):
+            continue
+        names = _names(result.last)
+        if not names:
+            continue
+        for part, expression in formulas:
+            if _names(expression) != names:
+                continue
+            verdict = check(expression, result.last)
+            left = _plain(result.segment.latex.split("=")[0])
+            if verdict.verdict == "equivalent":
+                result.verdict, result.detail = "right", f"the key's formula ({part.title})"
+                result.diagnosis = None
+            elif verdict.verdict == "not_equivalent" and left and left in _plain(part.title):
+                result.verdict, result.expected = "wrong", expression
+                result.diagnosis = verdict.diagnosis or "not the key's formula"
+                result.detail = f"{part.title}: {verdict.detail}"
+            else:
+                continue
+            result.matched = part
+            break
+
+
+def _names(text: str):
+    from symdl.parse import parse
+
+    try:
+        expr = parse(text).expr
+    except (SymdlError, RecursionError, ValueError, TypeError):
+        return None
+    return frozenset(str(s) for s in getattr(expr, "free_symbols", ())) or None
+
+
+def _plain(latex: str) -> str:
+    r"""A name as plain text for comparing with a title: ``\frac{\partial L}{\partial a}`` → ``dL/da``."""
+    text = re.sub(r"\\frac\{\\partial\s*([^{}]*)\}\{\\partial\s*([^{}]*)\}", r"d\1/d\2", latex)
+    text = re.sub(r"\\(?:left|right|,|;|!|quad)", "", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return re.sub(r"[\s{}]", "", text).replace("^*", "*")
+
+
+__all__ = ["match_answers", "match_formulas", "shown"]

@@ -111,9 +111,12 @@ def _written(value) -> str:
 
 
 def build(name: str, **params):
-    """Build the named derivation; unknown parameters are refused by name."""
+    """Build the named derivation; unknown parameters, and parameters over the size budget, are refused by name."""
+    from symdl import budget
+
     module = get(name)
     reject_unknown(params, getattr(module, "PARAMS", {}))
+    budget.check(name, module, params)
     return module.build(**params)
 
 

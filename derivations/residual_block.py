@@ -15,6 +15,15 @@ PARAM_HELP = {  # symdl derive NAME --help, symdl list --params
 }
 
 n, m = sp.symbols("n m", integer=True, positive=True)
+MAX_ENTRIES, MAX_DEPTH = 1024, 64  # the size budget: n = m = 32 verifies in about a second
+
+
+def work(params) -> list:
+    """The size budget (symdl.budget): entries of W1 (m x n), and blocks in the stack."""
+    if not all(type(params[key]) is int for key in ("n", "m", "L")):
+        return []  # build names the malformed value
+    size, depth = params["n"] * params["m"], params["L"]
+    return [(size, MAX_ENTRIES, ("n", "m"), "weight entries (n x m)"), (depth, MAX_DEPTH, ("L",), "blocks")]
 
 
 def build(**params) -> Derivation:

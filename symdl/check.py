@@ -218,6 +218,10 @@ _DERIVATIVE_OPERATOR = re.compile(r"\\[dtc]?frac\s*\{\s*(?:d|\\partial|\\mathrm\
                                   r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}")
 
 
+def _last_text(parsed: Parsed, text: str) -> str:
+    return parsed.sides[-1].text if parsed.sides else text
+
+
 def _writes_a_derivative_operator(text: str) -> bool:
     r"""``\frac{d}{da}\sigma(a)``: the derivative left to be taken, not taken."""
     return bool(_DERIVATIVE_OPERATOR.search(text))
@@ -231,7 +235,7 @@ def _asks_for_a_derivative(key: str) -> bool:
 # --- against an expected result --------------------------------------------------------------
 
 def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=None, rtol: float | None = None,
-          digits: int | None = None, seed: int = DEFAULT_SEED) -> Verdict:
+          digits: int | None = None, seed: int = DEFAULT_SEED, _shape_probe: bool = True) -> Verdict:
     """Is ``answer`` (LaTeX) equal to ``expected`` (LaTeX)?
 
     ``mode="objective"`` accepts a positive multiple plus a term constant in ``wrt``.
@@ -260,6 +264,9 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
     if _restates(ans.expr, target) and not _restates(exp.expr, target):
         return Verdict("not_equivalent", f"not an answer: the last side only restates {_brief(exp.sides[0].text)}",
                        "restates the target")
+    if _writes_a_derivative_operator(_last_text(ans, answer)) and not _writes_a_derivative_operator(_last_text(exp, expected)):
+        return Verdict("not_equivalent", "not an answer: the last side writes a derivative without taking it",
+                       "restates the target")
     claims = []
     if len(ans.sides) > 1:
         first = ans.sides[0]
@@ -274,8 +281,11 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
         claims.append(Claim(exp.expr, ans.expr, ans.tolerance, "the answer"))
     verdict = _decide_claims(claims, lambda claim: Problem(claim.expected, claim.answer), rtol=rtol, digits=digits,
                              seed=seed)
-    if verdict.equivalent:
-        verdict = _commuting_probe(verdict, [expected, answer], context, claims) or verdict
+    if verdict.equivalent and _shape_probe:
+        rerun = lambda declared: check(expected, answer, mode=mode, wrt=wrt, shapes={**context.matrices, **declared},  # noqa: E731
+                                       rtol=rtol, digits=digits, seed=seed, _shape_probe=False)
+        verdict = _matrix_operator_on_undeclared([expected, answer], context, claims, rerun) \
+            or _commuting_probe(verdict, [expected, answer], context, claims) or verdict
     return verdict
 
 
@@ -322,6 +332,50 @@ def _written_as_arrays(texts: list, context: Context) -> set:
     for text in texts:
         names |= {m.group(1) for m in _TRANSPOSED.finditer(text)} | {m.group(1) for m in _BOLD.finditer(text)}
     return {n for n in names if n not in context.matrices and n not in context.symbols}
+
+
+# Operators that only mean something for a matrix: on a name of unknown shape, read as a number, they
+# vanish (\det a = a, \operatorname{tr} a = a, \partial/\partial X entry by entry of a 1x1 X).
+_MATRIX_OPERATOR = re.compile(
+    r"\\det\b|\\(?:operatorname|mathrm|text|rm)\s*\{\s*(?:tr|Tr|trace|det|diag|logdet|rank|vec)\s*\}"
+    r"|\\frac\s*\{\s*\\partial[^{}]*\}\s*\{\s*\\partial\s*(?:\\mathbf\s*\{\s*|\\boldsymbol\s*\{\s*)?[A-Z]"
+    r"|\^\s*\{\s*-\s*(?:T|\\top)\s*\}|\\\|\s*_\s*\{?\s*F|\\otimes")
+
+
+_CAPITAL_LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
+_TRANSPOSE_MARK = re.compile(r"\^\s*(?:\{\s*-?\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}|T\b|\\top)")
+
+
+def _matrix_operator_on_undeclared(texts: list, context: Context, claims, rerun) -> Verdict | None:
+    r""""undecided" when a determinant, trace, derivative by a capital, ... applies to names whose shape is
+    not declared and the two sides, equal as numbers, differ as square matrices (\det(2A) = 2\det A)."""
+    if not any(_MATRIX_OPERATOR.search(text) for text in texts):
+        return None
+    exprs = [c.expected for c in claims] + [c.answer for c in claims]
+    plain = [_TRANSPOSE_MARK.sub(" ", re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}", r"\1", t))
+             for t in texts]
+    names = set().union(*(_capitals(e, context) for e in exprs))
+    names |= {name for text in plain for name in _CAPITAL_LETTER.findall(re.sub(r"\\[A-Za-z]+", " ", text))}
+    names -= set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    names = {n for n in names if n not in context.matrices and n not in context.symbols}
+    vectors = {n for n in _written_as_arrays(texts, context) if n[:1].islower()}
+    if not names:
+        return None
+    verdicts = []
+    for side in (2, 3):  # an even and an odd size: \det(-A) = -\det A holds for 3x3 only
+        try:
+            verdicts.append(rerun({**{n: (side, side) for n in names}, **{n: (side, 1) for n in vectors}}).verdict)
+        except SymdlError:
+            verdicts.append("error")
+        if verdicts[-1] != "equivalent":
+            break
+    if verdicts == ["equivalent", "equivalent"]:
+        return None
+    first = sorted(names)[0]
+    these = ", ".join(sorted(names))
+    return undecided(f"equal if {these} {'are numbers' if len(names) > 1 else 'is a number'}, but a determinant, "
+                     f"trace or derivative by a matrix applies and no shape is declared: declare the shapes "
+                     f"(e.g. --shape {first}=3x3)")
 
 
 def _opaque_inverses(expr):

@@ -8,6 +8,8 @@ symdl could neither prove nor refute ("undecided", with the reason).
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
 import signal
 import sys
 
@@ -216,7 +218,27 @@ def cmd_grade(args) -> int:
     """Grade a batch of answers (JSON Lines or CSV) into OUT (JSON Lines, or CSV by its suffix).
 
     Each input record has id, answer, and expected or derivation; optionally mode, wrt, shape,
-    params, digits and rtol. Results are written in input order as soon as they are known.
+    params, digits and rtol. A record without an id is numbered 1, 2, ... in file order.
+
+    OUT is a journal: each result is one complete line, written in input order as soon as it is
+    known, so a run stopped at any moment keeps every finished record and --resume continues it.
+
+    Under faults and bad input:
+      stopped (Ctrl-C, kill, SIGTERM, SIGHUP, closed terminal): the workers die with the run, in
+        their own process group; one line, exit 130 (SIGINT) or 128+signal, no traceback;
+      --resume after a crash: a torn last line of OUT is cut (or completed, when only its newline
+        is missing) and redone; finished ids are never graded twice;
+      ids: compared as written (1 and "1" are one id); ids shared by two records are refused
+        before any work, with their line numbers;
+      output: control characters, U+2028/U+2029/U+0085 are escaped (JSON \\uXXXX, CSV as
+        visible escapes), so every result stays on its line;
+      files: FILE, OUT and --report must be different files (checked after symlinks); the report
+        is written atomically;
+      input: CSV read as utf-8-sig (an Excel BOM is fine), quoted newlines kept, an unterminated
+        quote refused with its line; JSON lines end only at a newline, nesting over 32 levels is
+        refused; a file with no 'answer' column, exit 2;
+      limits: --timeout and -j must be finite and above 0; each worker gets an equal share of
+        --memory (at most 3 GiB) as its address-space cap.
 
     A record whose answer is a multi-line working (aligned, \\ lines, a chain) is checked step by
     step: its result also has steps (each {line, verdict, diagnosis}, line 0-based) and first_wrong
@@ -225,11 +247,13 @@ def cmd_grade(args) -> int:
     line by line with ✓ / ✗ / · beside it.
     """
     from symdl.grade import grade, print_summary
+    from symdl.sandbox import Interrupted, parse_size, stop_on_signals
 
     if args.report:
         from symdl.report import check_report_path
 
         check_report_path(args.report)  # a bad report name fails before the grading, not after it
+    memory = parse_size(args.memory) if args.memory is not None else None
     progress, bar = None, None
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -244,19 +268,33 @@ def cmd_grade(args) -> int:
         progress = update
 
     try:
-        summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
-                        progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
-    print_summary(summary)
-    if args.report:
-        from symdl.grade import read_records
-        from symdl.report import write_report
+        with stop_on_signals():
+            try:
+                summary = grade(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                                progress=progress, memory=memory, report=args.report)
+            finally:
+                if bar is not None:
+                    bar.stop()
+            print_summary(summary)
+            if args.report:
+                from symdl.grade import graded
+                from symdl.report import write_report
 
-        write_report(read_records(args.file), read_records(args.output), args.report)
-        print(f"report: {args.report}")
+                write_report(*graded(args.file, args.output), args.report)
+                print(f"report: {args.report}")
+    except Interrupted as stop:
+        _say(f"symdl: stopped by {stop.name}; {args.output} keeps every finished result "
+             f"(grade again with --resume to continue)")
+        return stop.status
     return 0
+
+
+def _say(line: str) -> None:
+    """One line on stderr, even when the terminal is gone."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_mark(args) -> int:
@@ -270,19 +308,21 @@ def cmd_mark(args) -> int:
 
     Outputs: -o feedback.html|.md (the annotated sheet), --json (verdicts per line; with several
     sheets, a list), --grades with --lms canvas|moodle|prairielearn|plain (students from the file
-    names or --students CSV with a 'sheet' column). Several sheets run in worker processes with a
-    timeout each; with --json, finished sheets are kept in JSON.progress.jsonl and --resume skips them.
+    names or --students CSV with a 'sheet' column). Sheets run in sandboxed workers (grade's
+    machinery) with a timeout each; with --json, finished sheets are journaled in JSON.jsonl and
+    --resume skips them.
     """
     import json
     from pathlib import Path
 
     from symdl.mark.batch import mark_sheets, public
+    from symdl.sandbox import Interrupted, parse_size, stop_on_signals
 
     outputs = [p for p in (args.output, args.json, args.grades) if p]
     if args.output and Path(args.output).suffix.lower() not in (".html", ".htm", ".md"):
         raise SymdlError(f"-o {args.output}: the feedback must end in .html or .md")
     if args.resume and not args.json:
-        raise SymdlError("--resume needs --json (its progress file is kept beside it)")
+        raise SymdlError("--resume needs --json (its journal JSON.jsonl is kept beside it)")
     for path in outputs:
         if not Path(path).resolve().parent.is_dir():
             raise SymdlError(f"cannot write {path}: no such directory")
@@ -291,6 +331,8 @@ def cmd_mark(args) -> int:
         from symdl.mark.lms import read_students
 
         students = read_students(args.students)
+    memory = parse_size(args.memory) if args.memory is not None else None
+    journal = f"{args.json}.jsonl" if args.json else None
     progress, bar = None, None
     if sys.stderr.isatty() and len(args.sheets) > 1:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -303,12 +345,18 @@ def cmd_mark(args) -> int:
             bar.update(task, completed=done, total=total)
 
     try:
-        marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout, carried=args.carried,
-                             progress_file=f"{args.json}.progress.jsonl" if args.json else None,
-                             resume=args.resume, progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
+        with stop_on_signals():
+            try:
+                marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout,
+                                     carried=args.carried, journal=journal, resume=args.resume, progress=progress,
+                                     memory=memory)
+            finally:
+                if bar is not None:
+                    bar.stop()
+    except Interrupted as stop:
+        kept = f"; {journal} keeps every finished sheet (mark again with --resume)" if journal else ""
+        print(f"symdl: stopped by {stop.name}{kept}", file=sys.stderr)
+        return stop.status
     for sheet in marked:
         counts = {v: sum(1 for q in sheet["questions"] for c in q["claims"] if c["verdict"] == v)
                   for v in ("right", "wrong", "unchecked")}
@@ -335,7 +383,6 @@ def cmd_mark(args) -> int:
         print(f"grades ({args.lms}): {args.grades}")
     return 2 if any(s.get("error") for s in marked) else 0
 
-
 def cmd_export(args) -> int:
     """Export derivations (or an assignment file) as LaTeX, Markdown, a Jupyter notebook or HTML.
 
@@ -358,6 +405,85 @@ def cmd_export(args) -> int:
     extra = f" and {len(written) - 1} figure file(s)" if len(written) > 1 else ""
     print(f"wrote {written[0]}{extra}")
     return 0
+
+
+LIMITED_TIMEOUT = 600.0  # seconds a derive, verify or export may run
+
+
+def _add_limits(sub) -> None:
+    """--timeout and --memory for a command that runs in a sandboxed worker (derive, verify, export)."""
+    sub.set_defaults(limited=True)
+    sub.add_argument("--timeout", type=float, default=LIMITED_TIMEOUT, metavar="SECONDS",
+                     help=f"stop the command after this many seconds (default {LIMITED_TIMEOUT:g})")
+    sub.add_argument("--memory", metavar="SIZE", default=None,
+                     help="the most memory the command may use, e.g. 2G (default 3 GiB, or 3/4 of a smaller machine)")
+
+
+def run_limited(args) -> int:
+    """``args.run(args)`` in a sandboxed worker: its own process group, a wall-clock timeout, a memory
+    cap, dead with this process; its output goes straight to stdout. The parameters' size budget is
+    checked where the derivation is built (symdl.budget)."""
+    from symdl.sandbox import Interrupted, parse_size, positive_number, run_one, stop_on_signals, worker_memory
+
+    timeout = positive_number(args.timeout, "the timeout (--timeout)")
+    memory = worker_memory(1, parse_size(args.memory) if args.memory is not None else None)
+    command = args.run
+    def real(stream, fd):  # the worker writes (and streams) to the same descriptor
+        try:
+            return stream.fileno() == fd
+        except (OSError, ValueError, AttributeError):
+            return False  # replaced in-process (a test, a notebook): the worker sends its text back
+
+    direct, direct_err = real(sys.stdout, 1), real(sys.stderr, 2)
+
+    def body(_):
+        import io
+
+        if hasattr(signal, "SIGPIPE"):
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        if not direct:
+            sys.stdout = io.StringIO()
+        if not direct_err:
+            sys.stderr = io.StringIO()
+        result = {}
+        try:
+            result["status"] = command(args)
+            sys.stdout.flush()
+        except SymdlError as exc:
+            result.update(status=2, error=str(exc))
+        except BrokenPipeError:  # `symdl derive ... | head`: end quietly
+            result["status"] = 0
+        except Exception:  # noqa: BLE001 - worded by the sandbox; the traceback only for a developer
+            if os.environ.get("SYMDL_DEBUG"):
+                import traceback
+
+                sys.__stderr__.write(traceback.format_exc())
+            raise
+        if not direct:
+            result["stdout"] = sys.stdout.getvalue()
+        if not direct_err:
+            result["stderr"] = sys.stderr.getvalue()
+        return result
+
+    try:
+        with stop_on_signals():
+            result = run_one(body, None, timeout, memory=memory)
+    except Interrupted as stop:
+        _say(f"symdl: stopped by {stop.name}")
+        return stop.status
+    if "status" in result:
+        sys.stdout.write(result.get("stdout", ""))
+        sys.stderr.write(result.get("stderr", ""))
+        if result.get("error"):
+            _say(f"symdl: error: {result['error']}")
+        return result["status"]
+    detail = result.get("detail", "failed")
+    if "timed out" in detail:
+        detail += " (raise --timeout, or ask for less)"
+    elif "memory" in detail:
+        detail += " (raise --memory, or ask for less)"
+    _say(f"symdl: error: {args.command}: {detail}")
+    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -387,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="a derivation name from `symdl list`")
     derive.add_argument("--format", choices=["latex", "text", "json"], default="latex", help="output format (default: latex)")
     derive.add_argument("--param", action="append", metavar="K=V", help="set a parameter, e.g. --param n=4 (repeatable)")
+    _add_limits(derive)
     derive.add_argument("--expr", metavar="TEX", help="derive this scalar expression (course LaTeX) instead of a built-in; "
                         "every step is verified numerically (exit 1 if a check fails)")
     derive.add_argument("--wrt", action="append", metavar="NAME", help="with --expr: a variable to differentiate by (repeatable)")
@@ -404,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the check points (default {DEFAULT_SEED})")
     verify.add_argument("--deep", action="store_true",
                         help="also check every gradient against element-wise sympy.diff of the instantiated scalar (slow)")
+    _add_limits(verify)
 
     check = command("check", cmd_check)
     check.add_argument("--expected", metavar="TEX", help="the right result, in LaTeX")
@@ -426,12 +554,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=10.0, help="seconds before the check is stopped (default 10)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
-    grade = command("grade", cmd_grade)
+    grade = command("grade", cmd_grade, formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.description = inspect.cleandoc(cmd_grade.__doc__)  # the fault table keeps its layout
     grade.add_argument("file", help="answers: JSON Lines (.jsonl) or CSV (.csv)")
     grade.add_argument("-o", "--output", required=True, metavar="OUT", help="results: JSON Lines, or CSV if OUT ends in .csv")
     grade.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
     grade.add_argument("--timeout", type=float, default=10.0, help="seconds per answer before it is stopped (default 10)")
-    grade.add_argument("--resume", action="store_true", help="skip ids already in OUT and append the rest")
+    grade.add_argument("--resume", action="store_true",
+                       help="skip ids whose line in OUT is complete, repair a torn last line, append the rest")
+    grade.add_argument("--memory", metavar="SIZE",
+                       help="memory budget of all workers together, e.g. 8G (default: 3/4 of the machine); "
+                            "each of the -j workers gets an equal share, at most 3 GiB")
     grade.add_argument("--report", metavar="PATH",
                        help="also write a grading report: HTML (.html, self-contained) or Markdown (.md, chart beside it)")
 
@@ -449,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="credit for an answer wrong only by an error carried forward, 0 to 1 (default 0)")
     mark.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
     mark.add_argument("--timeout", type=float, default=120.0, help="seconds per sheet before it is stopped (default 120)")
-    mark.add_argument("--resume", action="store_true", help="skip sheets already in JSON.progress.jsonl (needs --json)")
+    mark.add_argument("--resume", action="store_true", help="skip sheets already in the journal JSON.jsonl (needs --json)")
+    mark.add_argument("--memory", metavar="SIZE", help="memory shared by the workers, e.g. 4G (default: three quarters of the machine)")
 
     export = command("export", cmd_export)
     export.add_argument("sources", nargs="+", metavar="NAME",
@@ -463,6 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--certificate", choices=["full", "short", "none"], default="full",
                         help="the verification certificate: full (a sentence and one table of the checks by method; "
                              "the default), short (the sentence) or none")
+    _add_limits(export)
     return parser
 
 
@@ -472,13 +607,15 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "limited", False):
+            return run_limited(args)
         return args.run(args)
     except SymdlError as exc:
         print(f"symdl: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("symdl: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print(f"symdl: stopped by {getattr(stop, 'name', 'SIGINT')}", file=sys.stderr)
+        return getattr(stop, "status", 130)
 
 
 if __name__ == "__main__":

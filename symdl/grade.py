@@ -1,69 +1,86 @@
-"""Grading a batch of answers: worker processes, hard timeouts, results streamed in input order.
+"""Grading a batch of answers: sandboxed workers, hard timeouts, results journaled in input order.
 
-Each result is written (and flushed) as soon as it and every record before it are known, so
-a killed run keeps what it finished and ``resume`` picks up after it.
+The reusable part is :func:`run_batch`: *run these jobs in sandboxed workers with timeouts,
+journal the results to OUT, resume*. ``grade`` is one caller; any other batch (``mark``) can be::
+
+    skipped = run_batch(ids, payloads, out, function, fields=[...], to_row=..., jobs=..., timeout=...,
+                        memory=..., resume=..., on_result=...)
+
+It refuses ids shared by two jobs (as the output writes them) before any work, skips on ``resume``
+the ids whose line is complete in OUT (a torn last line is repaired first), runs the rest in a
+:class:`~symdl.sandbox.WorkerPool` and appends one complete line per result in input order (see
+:mod:`symdl.journal`). Interrupted by a signal, it stops the workers and closes OUT with every
+finished line whole; ``--resume`` then continues without losing or repeating a record.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from symdl.errors import SymdlError
-from symdl.sandbox import WorkerPool, default_jobs
+from symdl.journal import Journal, refuse_same_files, written_id
+from symdl.records import Table, assign_ids, read_records, read_table, refuse_duplicates, shown
+from symdl.sandbox import WorkerPool, default_jobs, positive_number, worker_memory
+
+__all__ = ["FIELDS", "WORKING_FIELDS", "DEFAULT_TIMEOUT", "finished_ids", "read_records", "read_table", "check_record", "run_batch", "grade",
+           "graded", "Summary", "print_summary"]
 
 FIELDS = ["id", "verdict", "detail", "diagnosis", "counterexample"]
 WORKING_FIELDS = ["steps", "first_wrong"]  # a multi-line working's answer: each step's verdict, the first wrong line
 DEFAULT_TIMEOUT = 10.0
+MAX_DETAIL = 600  # characters of a detail
+MAX_DIAGNOSIS = 80  # characters of a diagnosis
 
 
-def read_records(path: Path) -> list[dict]:
-    """Records of a JSON Lines or CSV file; a malformed line is an error naming its line number."""
-    path = Path(path)
+def _number(record: dict, key: str, kind, what: str):
+    value = record.get(key)
+    if value in (None, ""):
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SymdlError(f"cannot read {path}: {exc}") from None
-    if path.suffix.lower() == ".csv":
-        return [dict(row) for row in csv.DictReader(text.splitlines())]
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SymdlError(f"{path}:{number}: not JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise SymdlError(f"{path}:{number}: expected a JSON object")
-        records.append(record)
-    return records
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise SymdlError(f"the record's {key} must be {what}, not {shown(value)!r}") from None
+    return number
 
 
 def check_record(record: dict) -> dict:
-    """The verdict on one record, as a dict of the output fields (runs inside a worker)."""
-    from symdl.check import check, check_derivation
-    from symdl.parse.working import is_working
-
+    """The verdict on one record, as a dict of the output fields (runs inside a worker); a failure
+    is a sentence naming the answer, never an exception."""
     answer = record.get("answer")
     if not isinstance(answer, str):
         return {"verdict": "error", "detail": "the record has no answer"}
-    rtol = record.get("rtol")
-    rtol = float(rtol) if rtol not in (None, "") else None
-    digits = record.get("digits")
     try:
-        digits = int(digits) if digits not in (None, "") else None
-    except (TypeError, ValueError):
-        return {"verdict": "error", "detail": "the record's digits must be a whole number of significant figures"}
+        return _capped(_check(record, answer))
+    except SymdlError as exc:
+        return _capped({"verdict": "error", "detail": str(exc)})
+    except (MemoryError, RecursionError):
+        raise  # the worker words these
+    except Exception:  # noqa: BLE001 - an internal failure becomes a sentence, not an exception name
+        return {"verdict": "error",
+                "detail": f"could not check the answer {shown(answer)!r}: symdl failed on it (an internal "
+                          "error; please report this answer)"}
+
+
+def _check(record: dict, answer: str) -> dict:
+    from symdl.check import check, check_derivation
+    from symdl.parse.working import is_working
+
+    rtol = _number(record, "rtol", float, "a number")
+    if rtol is not None and not rtol > 0:
+        raise SymdlError(f"the record's rtol must be above 0, not {shown(record['rtol'])!r}")
+    digits = _number(record, "digits", int, "a whole number of significant figures")
     params = record.get("params") or record.get("param") or {}
     if isinstance(params, str):
         from symdl.params import parse_assignments
 
         params = parse_assignments(params.split())
+    if not isinstance(params, dict):
+        raise SymdlError("the record's params must be NAME=VALUE pairs or a JSON object")
     shapes = record.get("shape") or record.get("shapes") or None
     if is_working(answer):
         return _check_working_record(record, answer, params, shapes, rtol, digits)
@@ -98,64 +115,69 @@ def _check_working_record(record: dict, answer: str, params, shapes, rtol, digit
     return working.to_dict()
 
 
-def _output_row(record_id, result: dict) -> dict:
-    row = {"id": record_id, **{k: result.get(k) for k in FIELDS[1:]}}
-    row.update({k: result[k] for k in WORKING_FIELDS if k in result})
-    return row
+_LONG_NUMBER = re.compile(r"\d{30,}")
 
 
-class _Writer:
-    """Appends rows to a JSON Lines or CSV file, flushing each."""
-
-    def __init__(self, path: Path, append: bool):
-        self.path, self.csv = Path(path), Path(path).suffix.lower() == ".csv"
-        fresh = not (append and self.path.exists() and self.path.stat().st_size > 0)
-        if not fresh:
-            _drop_partial_line(self.path)
-        try:
-            self.file = open(self.path, "a" if not fresh else "w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise SymdlError(f"cannot write {self.path}: {exc.strerror}") from None
-        if self.csv:
-            self.writer = csv.DictWriter(self.file, FIELDS + WORKING_FIELDS)
-            if fresh:
-                self.writer.writeheader()
-
-    def write(self, row: dict) -> None:
-        if self.csv:
-            flat = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
-            self.writer.writerow(flat)
-        else:
-            self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()
+def _cap(text, limit: int):
+    """``text`` with every run of 30+ digits shortened (``1000…000 (401 digits)``), cut to ``limit``."""
+    if not isinstance(text, str):
+        return text
+    text = _LONG_NUMBER.sub(lambda m: f"{m.group()[:4]}…{m.group()[-3:]} ({len(m.group())} digits)", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _drop_partial_line(path: Path) -> None:
-    """A run killed mid-write leaves half a line; cut it, so the rerun's first row starts clean."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        path.write_bytes(data[: data.rfind(b"\n") + 1])
+def _capped(result: dict) -> dict:
+    return {**result, "detail": _cap(result.get("detail"), MAX_DETAIL),
+            "diagnosis": _cap(result.get("diagnosis"), MAX_DIAGNOSIS)}
 
 
-def finished_ids(path: Path) -> set:
-    path = Path(path)
-    if not path.exists():
-        return set()
-    try:
-        if path.suffix.lower() == ".csv":
-            return {row["id"] for row in csv.DictReader(path.read_text(encoding="utf-8").splitlines())}
-        ids = set()
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                ids.add(str(json.loads(line)["id"]))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line cut short by a killed run: redo that record
-        return ids
-    except OSError as exc:
-        raise SymdlError(f"cannot read {path}: {exc}") from None
+# -- the reusable batch --------------------------------------------------------------------------
+
+
+def run_batch(ids: list[str], payloads: list, out, function: Callable[[Any], dict], *, fields=FIELDS,
+              required=None, to_row: Callable[[str, dict], dict] | None = None, jobs: int | None = None,
+              timeout: float = DEFAULT_TIMEOUT, memory: int | None = None, resume: bool = False,
+              progress=None, on_result=None, lines: list[int] | None = None, source="the input",
+              before_fork: Callable[[list], None] | None = None) -> int:
+    """Run ``function(payload)`` for each ``(id, payload)`` in sandboxed workers and journal one row per
+    id to ``out`` in input order; returns how many ids ``resume`` found already done.
+
+    ``fields`` are OUT's columns; in JSON Lines a field outside ``required`` (default: all) is written
+    only when the row has it. ``to_row(id, result)`` makes the row (default: ``id`` plus ``result``'s
+    ``fields``); ``before_fork(payloads to do)`` runs in the parent first (warm caches the workers
+    inherit). ``memory`` is
+    the total budget of all workers in bytes (default: three quarters of the machine), shared out
+    as one cap per worker; ``progress(done, total)`` and ``on_result(id, result)`` are called as
+    results land. ``lines`` (each job's line in ``source``) make the duplicate-id message point.
+    """
+    jobs = positive_number(jobs if jobs is not None else default_jobs(), "the number of workers (-j)", integer=True)
+    timeout = positive_number(timeout, "the timeout (--timeout)")
+    cap = worker_memory(jobs, memory)
+    to_row = to_row or (lambda key, result: {"id": key, **{k: result[k] for k in fields if k != "id" and k in result}})
+    refuse_duplicates(Table(Path(str(source)), lines=lines or list(range(1, len(ids) + 1))), ids,
+                      lambda i: written_id(i, out))
+    with Journal(out, fields, resume=resume, required=required) as journal:
+        todo = [n for n, key in enumerate(ids) if journal.written_id(key) not in journal.done]
+        waiting: dict[int, dict] = {}
+        next_slot = 0
+        if not todo:
+            return len(ids)
+        if before_fork:
+            before_fork([payloads[n] for n in todo])
+        with WorkerPool(function, min(jobs, max(1, len(todo))), timeout, memory=cap) as pool:
+            for finished, (n, result) in enumerate(pool.run((n, payloads[n]) for n in todo), start=1):
+                waiting[n] = to_row(ids[n], result)
+                if on_result:
+                    on_result(ids[n], result)
+                while next_slot < len(todo) and todo[next_slot] in waiting:
+                    journal.write(waiting.pop(todo[next_slot]))
+                    next_slot += 1
+                if progress:
+                    progress(finished, len(todo))
+    return len(ids) - len(todo)
+
+
+# -- grading -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -165,37 +187,46 @@ class Summary:
     skipped: int = 0
 
 
+def _refuse_unusable(table: Table) -> None:
+    """A file with no answer column is refused before any work (a working needs nothing else)."""
+    columns = set(table.columns)
+    listed = ", ".join(shown(c, 30) for c in table.columns[:8]) or "none"
+    hint = " (its first line is read as the header)" if table.path.suffix.lower() == ".csv" else ""
+    if not table.columns:
+        raise SymdlError(f"{table.path} holds no records")
+    if "answer" not in columns:
+        raise SymdlError(f"{table.path} has no 'answer' column{hint}; its columns: {listed}")
+
+
 def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT, resume: bool = False,
-          progress=None) -> Summary:
-    """Grade every record of ``path`` into ``out``; ``progress(done, total)`` is called as results land."""
-    records = read_records(path)
-    for number, record in enumerate(records, start=1):
-        if "id" not in record or record["id"] in (None, ""):
-            record["id"] = str(number)
+          progress=None, memory: int | None = None, report=None) -> Summary:
+    """Grade every record of ``path`` into ``out``; ``progress(done, total)`` is called as results land.
+
+    Refused before any work (SymdlError): ``out`` or ``report`` the same file as ``path`` or as each
+    other, an unreadable or unusable input, ids shared by two records, a bad timeout or job count.
+    """
+    refuse_same_files({"FILE": path}, {"OUT": out, "--report": report})
+    table = read_table(path)
+    _refuse_unusable(table)
+    ids = assign_ids(table)
     summary = Summary()
-    done = finished_ids(out) if resume else set()
-    todo = [(n, r) for n, r in enumerate(records) if str(r["id"]) not in done]
-    summary.skipped = len(records) - len(todo)
-    _warm([r for _, r in todo])
-    writer = _Writer(out, append=resume)
-    waiting: dict[int, dict] = {}
-    order = [n for n, _ in todo]
-    next_slot = 0
-    try:
-        with WorkerPool(check_record, jobs or default_jobs(), timeout) as pool:
-            for finished, (key, result) in enumerate(pool.run([(n, r) for n, r in todo]), start=1):
-                waiting[key] = _output_row(records[key]["id"], result)
-                summary.verdicts[result.get("verdict", "error")] += 1
-                if result.get("diagnosis"):
-                    summary.diagnoses[str(result["diagnosis"]).split(":")[0]] += 1
-                while next_slot < len(order) and order[next_slot] in waiting:
-                    writer.write(waiting.pop(order[next_slot]))
-                    next_slot += 1
-                if progress:
-                    progress(finished, len(todo))
-    finally:
-        writer.close()
+
+    def count(_, result):
+        summary.verdicts[result.get("verdict", "error")] += 1
+        if result.get("diagnosis"):
+            summary.diagnoses[_cap(str(result["diagnosis"]).split(":")[0], 40)] += 1
+
+    summary.skipped = run_batch(ids, table.records, out, check_record, fields=FIELDS + WORKING_FIELDS,
+                                required=FIELDS, jobs=jobs, timeout=timeout, memory=memory, resume=resume,
+                                progress=progress, on_result=count, lines=table.lines, source=path,
+                                before_fork=_warm)
     return summary
+
+
+def finished_ids(path) -> set[str]:
+    """The ids of the complete result lines of a JSON Lines or CSV output (as written), without
+    changing the file; a torn or unreadable line counts as not done."""
+    return Journal.finished(path)
 
 
 WARM_DERIVATIONS = 8  # distinct derivations built once in the parent before the workers fork
@@ -224,20 +255,29 @@ def _warm(records: list[dict]) -> None:
             continue
 
 
+def graded(path, out) -> tuple[list[dict], list[dict]]:
+    """The records of ``path`` (ids as written to ``out``) and the result rows of ``out``, for a report."""
+    table = read_table(path)
+    for record, key in zip(table.records, assign_ids(table)):
+        record["id"] = written_id(key, out)
+    return table.records, read_records(out)
+
+
 def print_summary(summary: Summary, file=sys.stdout) -> None:
     """The closing table: how many answers got each verdict, and the commonest diagnoses."""
     total = sum(summary.verdicts.values())
     names = ["equivalent", "not_equivalent", "undecided", "error"]
     names += sorted(v for v in summary.verdicts if v not in names)
     rows = [(v, summary.verdicts.get(v, 0)) for v in names]
-    width = max(len("not_equivalent"), *(len(d) for d in summary.diagnoses), 0)
+    diagnoses = [(shown(name, 40), count) for name, count in summary.diagnoses.most_common(8)]
+    width = max(len("not_equivalent"), len("skipped (resume)") * bool(summary.skipped), *(len(d) for d, _ in diagnoses))
     print(f"{'verdict':<{width}}  {'count':>6}  {'share':>6}", file=file)
     for name, count in rows:
         share = f"{100 * count / total:5.1f}%" if total else "    -"
         print(f"{name:<{width}}  {count:>6}  {share:>6}", file=file)
     if summary.skipped:
         print(f"{'skipped (resume)':<{width}}  {summary.skipped:>6}", file=file)
-    if summary.diagnoses:
+    if diagnoses:
         print(f"\n{'diagnosis':<{width}}  {'count':>6}", file=file)
-        for name, count in summary.diagnoses.most_common(8):
+        for name, count in diagnoses:
             print(f"{name:<{width}}  {count:>6}", file=file)

@@ -15,10 +15,16 @@ def parse_value(text: str):
     text = text.strip()
     if _SHAPE.match(text) and re.search(r"[x×]", text):
         return [int(p) for p in re.split(r"\s*[x×]\s*", text)]
+    from symdl.records import MAX_DEPTH, nesting
+
+    if nesting(text) > MAX_DEPTH:
+        raise ParameterError(f"a parameter value nested deeper than {MAX_DEPTH} levels: {text[:40]}…")
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise ParameterError(f"a parameter value nested deeper than {MAX_DEPTH} levels") from None
 
 
 def parse_assignments(items) -> dict:

@@ -129,14 +129,18 @@ def is_network(name: str) -> bool:
 
 
 def build(name: str, **params):
-    """Build the named derivation (or network file); unknown parameters are refused by name."""
+    """Build the named derivation (or network file); unknown parameters, and parameters over the size
+    budget, are refused by name."""
     if is_network(name):
         from symdl.network import load
 
         reject_unknown(params, {})
         return load(network_path(name))
+    from symdl import budget
+
     module = get(name)
     reject_unknown(params, getattr(module, "PARAMS", {}))
+    budget.check(name, module, params)
     return module.build(**params)
 
 

@@ -26,6 +26,7 @@ import sympy as sp
 from symdl.errors import ParseError, SymdlError
 from symdl.parse import DerivativeTarget, parse
 from symdl.parse.working import read_working
+from symdl.mark.data import OPAQUE, Data, name_of, vector
 
 CHECKED = ("=", r"\approx")
 
@@ -52,20 +53,52 @@ class Result:
         return self.segment.line
 
 
-def check_chains(segments: list, digits: int | None = None) -> list[Result]:
-    """One Result per segment, in order."""
-    results, chain = [], []
+def check_chains(segments: list, digits: int | None = None, targets: tuple = ()) -> list[Result]:
+    """One Result per segment, in order; ``targets`` are the key's values for this question (a
+    formula ``name = …`` whose value with the sheet's data is one of them computes what is asked)."""
+    chains, chain = [], []
     for segment in segments:
         if chain and not segment.continues:
-            results += _check_chain(chain, digits)
+            chains.append(chain)
             chain = []
         chain.append(segment)
     if chain:
-        results += _check_chain(chain, digits)
+        chains.append(chain)
+    data = Data()
+    data.shapes, data.network = _forward_pass(chains)
+    results = []
+    for chain in chains:
+        results += _check_chain(chain, digits, data, targets)
     return results
 
 
-def _check_chain(chain: list, digits) -> list[Result]:
+def _forward_pass(chains: list) -> tuple:
+    """The section's matrix shapes (from its data) and its definitions ``name = formula``: the network a
+    backward-pass formula is checked against."""
+    shapes, network = {}, {}
+    for chain in chains:
+        if len(chain) != 1 or chain[0].problem:
+            continue
+        try:
+            lines = read_working(f"$${chain[0].latex}$$")
+        except (SymdlError, RecursionError):
+            continue
+        sides = [side for line in lines for side in line.sides]
+        if len(sides) != 2 or sides[1].relation != "=" or r"\partial" in sides[0].text:
+            continue
+        name = name_of(sides[0].text)
+        if name is None:
+            continue
+        value, _ = _constant(_read(vector(sides[1].text)))
+        if value is not None:
+            if getattr(value, "is_Matrix", False):
+                shapes.setdefault(name, value.shape)
+        elif _read(sides[1].text) is not None:
+            network.setdefault(name, sides[1].text)
+    return shapes, network
+
+
+def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     unread = next((s for s in chain if s.problem), None)
     if unread is not None:
         return [Result(s, "unread", "unchecked", detail=f"not read: {unread.problem}") for s in chain]
@@ -78,20 +111,31 @@ def _check_chain(chain: list, digits) -> list[Result]:
     except (SymdlError, RecursionError) as exc:
         return [Result(s, "unread", "unchecked", detail=f"not read: {exc}") for s in chain]
     sides = [side for lines in per_segment for line in lines for side in line.sides]
-    last = _read(sides[-1].text)
+    last = _read(vector(sides[-1].text))
     value, tolerance = _constant(last)
     if len(sides) == 1:
         return [Result(s, "expression", None, value=value, tolerance=tolerance, last=sides[-1].text) for s in chain]
+    if any(OPAQUE.search(side.text) for side in sides):
+        return _opaque(chain, per_segment, sides, value, tolerance, data)
     if len(chain) == 1 and len(sides) == 2 and sides[1].relation == "=":
         kind = _kind(sides[0].text, last)
+        if kind == "statement":
+            data.learn(sides[0].text, value, True)
+        elif kind == "definition":
+            data.define(sides[0].text, sides[1].text)
+        if kind == "formula":
+            return [_formula(chain[0], sides, data, value, tolerance)]
         if kind != "claim":
             return [Result(chain[0], kind, "unchecked" if kind == "formula" else None,
                            detail="a formula: checked against the key only" if kind == "formula" else "",
                            value=value, tolerance=tolerance, last=sides[-1].text)]
-    return _steps(chain, per_segment, sides, digits, value, tolerance)
+    results = _steps(chain, per_segment, sides, digits, value, tolerance, data)
+    _head(results, sides, data, targets)
+    _remember(results, sides, data, value)
+    return results
 
 
-def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
+def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> list[Result]:
     from symdl.working import check_working
 
     text = "\n".join(f"$${s.latex}$$" for s in chain)
@@ -109,7 +153,9 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
         else:
             substituted = len({n for n in names if n is not None}) > 1
         verdict = _sound(step, substituted)
-        if verdict[0] == "wrong" and at is not None:
+        if verdict[0] == "unchecked" and at is not None and step.relation in CHECKED and data.values:
+            verdict = _with_data(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
+        if verdict[0] == "wrong" and at is not None and len(verdict) < 5:
             verdict = verdict + (_shown_value(sides[at - 1].text),)
         by_segment[index].append(verdict)
     results, first_wrong = [], None
@@ -136,6 +182,160 @@ def _steps(chain, per_segment, sides, digits, value, tolerance) -> list[Result]:
             result.verdict, result.detail = "unchecked", doubtful[2]
         results.append(result)
     return results
+
+
+def _opaque(chain, per_segment, sides, value, tolerance, data: Data) -> list:
+    r"""A chain with ``\det`` or ``\operatorname{tr}``: the checker reads an undeclared H as a number (so
+    ``\det H`` as H), so every step is checked only with the matrices the sheet gives, else not at all."""
+    owner = [index for index, lines in enumerate(per_segment) for line in lines for _ in line.sides]
+    steps: dict = {index: [] for index in range(len(chain))}
+    first = _read(sides[0].text)
+    start = 1 if first is not None and _names(first.expr) and not OPAQUE.search(sides[0].text) else 0
+    for at in range(max(start, 0) + 1, len(sides)):
+        relation = sides[at].relation
+        verdict = _with_data(sides[at - 1].text, sides[at].text, relation, data) if relation in CHECKED else None
+        steps[owner[at]].append(verdict or ("unchecked", None, f"{sides[at - 1].text} {relation} {sides[at].text}: "
+                                            "read only with the matrices the sheet gives", relation))
+    results = []
+    for index, segment in enumerate(chain):
+        last = index == len(chain) - 1
+        result = Result(segment, "claim", value=value if last else None, tolerance=tolerance if last else None,
+                        last=sides[-1].text if last else None)
+        wrong = next((s for s in steps[index] if s[0] == "wrong"), None)
+        if wrong is not None:
+            result.verdict, result.diagnosis, result.detail = "wrong", wrong[1], wrong[2]
+            result.expected = wrong[4] if len(wrong) > 4 else None
+        elif steps[index] and all(s[0] == "right" for s in steps[index]):
+            result.verdict, result.detail = "right", steps[index][0][2]
+        elif steps[index]:
+            result.verdict, result.detail = "unchecked", next(s for s in steps[index] if s[0] != "right")[2]
+        results.append(result)
+    return results
+
+
+def _formula(segment, sides, data: Data, value, tolerance) -> Result:
+    """A derivative's formula: checked by the chain rule through the sheet's own forward pass."""
+    from symdl.mark.backprop import check_gradient
+
+    result = Result(segment, "formula", "unchecked", detail="a formula: checked against the key only",
+                    value=value, tolerance=tolerance, last=sides[-1].text)
+    verdict = check_gradient(sides[0].text, sides[1].text, data.network, data.shapes)
+    if verdict is None:
+        return result
+    through = "; ".join(f"{name} = {text}" for name, text in data.network.items())
+    if verdict.verdict == "equivalent":
+        result.verdict, result.detail = "right", f"the chain rule through the sheet's forward pass ({verdict.method})"
+    else:
+        result.verdict = "wrong"
+        readable = verdict.diagnosis and not re.search(r"m_?\{?\d", verdict.diagnosis)
+        result.diagnosis = verdict.diagnosis if readable else "not the chain rule through the sheet's forward pass"
+        result.detail = f"against the forward pass {through}"
+    data.judged[name_of(sides[0].text) or sides[0].text] = (sides[1].text, result.verdict, segment.line)
+    return result
+
+
+def _with_data(before: str, after: str, relation: str, data: Data):
+    """A step re-checked with the section's values put in: right, wrong (exact data only) or None."""
+    from symdl.check import decide
+    from symdl.decide import Problem
+
+    read_after, read_before = data.read(after), data.read(before)
+    if read_after is None or read_before is None or not (_has_names(read_after.expr) or _has_names(read_before.expr)):
+        return None  # nothing to put in: the checker's own verdict stands
+    expected, exact_before = data.evaluate(before)
+    answer, exact_after = data.evaluate(after)
+    if expected is None or answer is None:
+        return None
+    tolerance = read_after.tolerance if read_after is not None else None
+    if tolerance is None and read_before is not None and read_before.tolerance is not None:
+        expected, answer, tolerance = answer, expected, read_before.tolerance
+    if tolerance is None:
+        tolerance = _rounded_sum(after) or _rounded_sum(before)
+    verdict = decide(Problem(expected, answer), tolerance=tolerance)
+    if verdict.verdict == "equivalent":
+        return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
+    written_decimals = re.search(r"\d\.\d", before + after) is not None  # roundings: the checker's own rules judge them
+    if verdict.verdict == "not_equivalent" and exact_before and exact_after and not written_decimals:
+        shown_value = _shown(expected)
+        return "wrong", verdict.diagnosis or _why(verdict.detail), \
+            f"with the values the sheet gives: {verdict.detail}", relation, shown_value
+    return None
+
+
+_DECIMAL_SUM = re.compile(r"^\s*-?\s*\d+\.\d+(?:\s*[-+]\s*\d+\.\d+)+\s*$")
+
+
+def _rounded_sum(text: str):
+    """``4.4817 + 1.6487 + 0.3679``: a sum of roundings is within the sum of their half-units of the
+    true sum (the bound is exact for sums and differences, so nothing else gets it)."""
+    if not _DECIMAL_SUM.match(text):
+        return None
+    return sum(sp.Rational(1, 2 * 10 ** len(d)) for d in re.findall(r"\d+\.(\d+)", text))
+
+
+def _has_names(expr) -> bool:
+    return bool(getattr(expr, "free_symbols", ())) or bool(getattr(expr, "atoms", lambda *a: ())(sp.MatrixSymbol))
+
+
+def _head(results: list, sides, data: Data, targets) -> None:
+    """``name = formula = …``: the chain's values rest on the formula; unless the sheet defined the name
+    by it, or it computes one of the key's values, a right chain is only "not checked"."""
+    first = _read(sides[0].text)
+    if len(sides) < 3 or first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+        return
+    formula = _read(vector(sides[1].text))
+    if formula is None or _constant(formula)[0] is not None:
+        return
+    if data.same_formula(sides[0].text, sides[1].text):
+        return
+    judged = data.judged_formula(sides[0].text, sides[1].text)
+    if judged is not None and judged[1] == "right":
+        return
+    if judged is not None and judged[1] == "wrong":
+        for result in results:
+            if result.verdict != "wrong":
+                result.verdict, result.diagnosis = "wrong", f"uses the wrong formula of line {judged[2]}"
+                result.detail = f"{sides[0].text} = {sides[1].text} is wrong (line {judged[2]})"
+        return
+    value, _ = data.evaluate(sides[1].text)
+    if value is not None and any(_equal_values(value, target) for target in targets):
+        return
+    for result in results:
+        if result.verdict == "right":
+            result.verdict = "unchecked"
+            result.detail = f"the formula for {sides[0].text} is not checked (the steps after it hold)"
+
+
+def _remember(results: list, sides, data: Data, value) -> None:
+    first = _read(sides[0].text)
+    if first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+        return
+    if len(sides) >= 3:
+        formula = _read(vector(sides[1].text))
+        if formula is not None and _constant(formula)[0] is None:
+            data.define(sides[0].text, sides[1].text)
+    if value is None:
+        value, _ = data.evaluate(sides[-1].text)
+    if value is not None and results and all(r.verdict == "right" for r in results):
+        data.learn(sides[0].text, value, "." not in sides[-1].text)
+
+
+def _equal_values(a, b) -> bool:
+    from symdl.check import decide
+    from symdl.decide import Problem
+
+    if getattr(a, "is_Matrix", False) != getattr(b, "is_Matrix", False):
+        return False
+    try:
+        return decide(Problem(b, a)).verdict == "equivalent"
+    except (SymdlError, ValueError, TypeError):
+        return False
+
+
+def _shown(value) -> str:
+    from symdl.mark.answers import shown
+
+    return shown(value)
 
 
 def _sound(step, substituted: bool) -> tuple:

@@ -264,23 +264,21 @@ def _top_level_split(body: str, separators: tuple) -> list[tuple]:
 
 
 _PARTIAL_AS_TWO = re.compile(r"\\frac\{\s*2\s*[A-Za-z]")
-_UNREAD = [
-    (re.compile(r"\\(?:text|mathrm|operatorname)\{\s*tr\s*\}"), "a trace (tr) is not read"),
-    (re.compile(r"\\(?:text|mathrm)\{\s*(?:ReLU|ReLu|relu)\s*\}\s*\(\s*\\begin"), None),
-]
+_UNREAD: list = []
 
 
 def repair(latex: str) -> tuple[str, str | None]:
     r"""OCR damage repaired where only one reading exists, or the reason the segment is not read.
 
-    Repairs: ``\text{softmax}``/``\text{ReLu}`` → ``\operatorname{…}``; ``e(x)`` (e before a
+    Repairs: ``\text{softmax}``/``\text{ReLu}``/``\text{tr}`` → ``\operatorname{…}``; ``e(x)`` (e before a
     parenthesis, never part of a name) → ``e^{x}``; ``\therefore``/``\because`` and a trailing
     ``\text{Ans.}`` dropped; ``\simeq`` read as ``\approx`` by the working reader.
-    Not read: ``\frac{2L}{2x}`` (a '2' for the partial sign), a trace, unbalanced braces.
+    Not read: ``\frac{2L}{2x}`` (a '2' for the partial sign), unbalanced braces.
     """
     text = latex.strip()
     text = re.sub(r"\\(?:therefore|because)\b\s*", "", text)
     text = re.sub(r"\\(?:quad|qquad)?\s*\\text\{\s*(?:Ans\.?|ans\.?|Answer)\s*\}\s*$", "", text).strip()
+    text = re.sub(r"\\(?:text|mathrm)\{\s*tr\s*\}", r"\\operatorname{tr}", text)
     text = re.sub(r"\\text\{\s*(softmax|ReLU|ReLu|relu|sigmoid|tanh)\s*\}", lambda m: rf"\operatorname{{{m.group(1)}}}",
                   text)
     text = _exp_calls(text)

@@ -308,19 +308,21 @@ def cmd_mark(args) -> int:
 
     Outputs: -o feedback.html|.md (the annotated sheet), --json (verdicts per line; with several
     sheets, a list), --grades with --lms canvas|moodle|prairielearn|plain (students from the file
-    names or --students CSV with a 'sheet' column). Several sheets run in worker processes with a
-    timeout each; with --json, finished sheets are kept in JSON.progress.jsonl and --resume skips them.
+    names or --students CSV with a 'sheet' column). Sheets run in sandboxed workers (grade's
+    machinery) with a timeout each; with --json, finished sheets are journaled in JSON.jsonl and
+    --resume skips them.
     """
     import json
     from pathlib import Path
 
     from symdl.mark.batch import mark_sheets, public
+    from symdl.sandbox import Interrupted, parse_size, stop_on_signals
 
     outputs = [p for p in (args.output, args.json, args.grades) if p]
     if args.output and Path(args.output).suffix.lower() not in (".html", ".htm", ".md"):
         raise SymdlError(f"-o {args.output}: the feedback must end in .html or .md")
     if args.resume and not args.json:
-        raise SymdlError("--resume needs --json (its progress file is kept beside it)")
+        raise SymdlError("--resume needs --json (its journal JSON.jsonl is kept beside it)")
     for path in outputs:
         if not Path(path).resolve().parent.is_dir():
             raise SymdlError(f"cannot write {path}: no such directory")
@@ -329,6 +331,8 @@ def cmd_mark(args) -> int:
         from symdl.mark.lms import read_students
 
         students = read_students(args.students)
+    memory = parse_size(args.memory) if args.memory is not None else None
+    journal = f"{args.json}.jsonl" if args.json else None
     progress, bar = None, None
     if sys.stderr.isatty() and len(args.sheets) > 1:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -341,12 +345,18 @@ def cmd_mark(args) -> int:
             bar.update(task, completed=done, total=total)
 
     try:
-        marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout, carried=args.carried,
-                             progress_file=f"{args.json}.progress.jsonl" if args.json else None,
-                             resume=args.resume, progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
+        with stop_on_signals():
+            try:
+                marked = mark_sheets(args.sheets, args.key, jobs=args.jobs, timeout=args.timeout,
+                                     carried=args.carried, journal=journal, resume=args.resume, progress=progress,
+                                     memory=memory)
+            finally:
+                if bar is not None:
+                    bar.stop()
+    except Interrupted as stop:
+        kept = f"; {journal} keeps every finished sheet (mark again with --resume)" if journal else ""
+        print(f"symdl: stopped by {stop.name}{kept}", file=sys.stderr)
+        return stop.status
     for sheet in marked:
         counts = {v: sum(1 for q in sheet["questions"] for c in q["claims"] if c["verdict"] == v)
                   for v in ("right", "wrong", "unchecked")}
@@ -372,7 +382,6 @@ def cmd_mark(args) -> int:
                                      encoding="utf-8")
         print(f"grades ({args.lms}): {args.grades}")
     return 2 if any(s.get("error") for s in marked) else 0
-
 
 def cmd_export(args) -> int:
     """Export derivations (or an assignment file) as LaTeX, Markdown, a Jupyter notebook or HTML.
@@ -573,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="credit for an answer wrong only by an error carried forward, 0 to 1 (default 0)")
     mark.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: every core)")
     mark.add_argument("--timeout", type=float, default=120.0, help="seconds per sheet before it is stopped (default 120)")
-    mark.add_argument("--resume", action="store_true", help="skip sheets already in JSON.progress.jsonl (needs --json)")
+    mark.add_argument("--resume", action="store_true", help="skip sheets already in the journal JSON.jsonl (needs --json)")
+    mark.add_argument("--memory", metavar="SIZE", help="memory shared by the workers, e.g. 4G (default: three quarters of the machine)")
 
     export = command("export", cmd_export)
     export.add_argument("sources", nargs="+", metavar="NAME",

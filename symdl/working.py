@@ -29,7 +29,7 @@ from symdl.decide.facts import read_facts, with_sizes
 from symdl.decide.numbers import MIN_FIGURES
 from symdl.decide.rounding import consistent, too_few_figures, written_decimals
 from symdl.errors import ParameterError, ParseError, SymdlError
-from symdl.parse import Context, parse, unknown_bound
+from symdl.parse import Context, Parsed, parse, unknown_bound
 from symdl.parse.working import read_working
 
 CHECKED_RELATIONS = ("=", r"\approx")
@@ -157,15 +157,18 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
 
 
 def _checked_lines(lines, texts, setting, result, expected, derivation, digits, rtol, seed) -> Working:
-    steps, previous, target_text = [], None, None
+    steps, previous, target_text, target_side = [], None, None, None
     first_expression = None
     for number, line in enumerate(lines):
         solved_next = _solved_after(lines, number)
         for position, written in enumerate(line.sides):
             side = _read_side(written.text, setting)
             if written.relation in IMPLICATIONS:
+                restated = position + 1 < len(line.sides) and previous is not None and _same_quantity(side, target_side)
                 steps.append(StepVerdict(line.index, side.text, "unchecked", relation=written.relation,
                                          detail=f"not checked (relation {_shown(written.relation)})"))
+                if restated:
+                    continue  # ⇒ p = … names the quantity the working computes: its value must not change
                 # What follows ⇒ is a new statement: a name on its left starts a new chain.
                 previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
                 continue
@@ -178,7 +181,8 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
             if written.relation is None:
                 starts_with_name = position == 0 and len(line.sides) > 1 and _names_a_quantity(side)
                 if starts_with_name:
-                    target_text = target_text or written.text
+                    if target_text is None:
+                        target_text, target_side = written.text, side
                     previous = None  # the chain starts at the right side
                 else:
                     previous = side
@@ -269,6 +273,16 @@ def _read_side(text: str, setting: _Setting) -> _Side:
         return _Side(text, None, "nested too deeply")
 
 
+def _same_quantity(side: _Side, target: _Side | None) -> bool:
+    """Whether a side names the quantity the working's first line named (``p``, ``\\frac{\\partial L}{\\partial w}``)."""
+    if target is None or side.parsed is None or target.parsed is None or not _names_a_quantity(side):
+        return False
+    try:
+        return bool(side.value == target.value)
+    except (TypeError, ValueError):
+        return False
+
+
 def _names_a_quantity(side: _Side) -> bool:
     """A left side that names what is computed (``w_1``, ``\\ln L``, ``E(w)``, ``P(y=1)``), not an
     expression to check."""
@@ -353,6 +367,12 @@ def _final(last: _Side | None, expected, derivation, result, target_text, settin
             want = parse(expected, setting.context)
         except SymdlError as exc:
             return error(f"expected: {exc}")
+        asked = _Side(want.sides[0].text, Parsed(want.sides[0].value, None, None, want.sides[0].text)) \
+            if len(want.sides) > 1 else None
+        if asked is not None and target_text is not None and _names_a_quantity(asked) \
+                and not _same_quantity(_read_side(target_text, setting), asked):
+            return Verdict("not_equivalent", f"the working computes {target_text}, but the question asks for "
+                                             f"{want.sides[0].text}", "another quantity")
         claim = Claim(want.expr, last.value, last.tolerance, "the result")
         return decide(setting.make(claim), tolerance=last.tolerance, rtol=rtol, digits=digits, seed=seed)
     built, targets = result["derivation"], result["targets"]

@@ -237,6 +237,13 @@ EXPECTED = [
         r"\frac{d}{dx}\frac{1}{1+e^{-x}}", {}, NE),
     row("derivative-taken", r"\frac{d}{dx}\sigma(x) = \sigma(x)(1-\sigma(x))",
         r"\frac{d}{dx}\sigma(x) = \frac{e^{-x}}{(1+e^{-x})^2}", {}, EQ),
+    row("working-computes-other-quantity", r"\frac{\partial L}{\partial w} = 2w",
+        r"\frac{\partial L}{\partial b} &= 2(w-1) + 2 \\ &= 2w", {}, NE),
+    row("working-computes-the-quantity", r"\frac{\partial L}{\partial w} = 2w",
+        r"\frac{\partial L}{\partial w} &= 2(w-1) + 2 \\ &= 2w", {}, EQ),
+    row("working-implication-hides-wrong-line", "2w-2",
+        r"\frac{\partial L}{\partial w} = 2(w-1) \\ \Rightarrow \frac{\partial L}{\partial w} = 2w - 1 \\ "
+        r"\Rightarrow \frac{\partial L}{\partial w} = 2w-2", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

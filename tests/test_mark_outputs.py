@@ -147,3 +147,42 @@ def test_annotated_sheet_renders_in_chromium_on_a_phone(marked, tmp_path):
     assert found["marks"] == sum(1 for q in marked[0]["questions"] for c in q["claims"] if c["verdict"] == "wrong")
     for raw in ("\\frac", "\\times", "$", "~~"):
         assert raw not in found["text"]
+
+
+def test_several_sheets_resume_from_the_journal(tmp_path):
+    from symdl.mark.batch import mark_sheets
+
+    first, second = tmp_path / "ann.md", tmp_path / "bob.md"
+    for path in (first, second):
+        shutil.copy(SHEET, path)
+    journal = tmp_path / "r.json.jsonl"
+    finished = {"id": str(first), "sheet": str(first), "title": "kept", "score": 99, "points": 7, "questions": [],
+                "missing": [], "lines": []}
+    journal.write_text(json.dumps(finished) + "\n")
+    marked = mark_sheets([first, second, first], KEY, jobs=1, journal=journal, resume=True)
+    assert [m["sheet"] for m in marked] == [str(first), str(second)]
+    assert marked[0]["title"] == "kept" and marked[0]["score"] == 99  # resumed, not marked again
+    assert marked[1]["score"] == 4 and marked[1]["points"] == 7
+    assert len(journal.read_text().splitlines()) == 2
+
+
+def test_a_sheet_that_runs_out_of_time_is_reported_not_dropped(tmp_path, capsys):
+    from symdl.mark.batch import mark_sheets
+
+    marked = mark_sheets([SHEET], KEY, jobs=1, timeout=1e-9)
+    assert marked[0]["error"].startswith("timed out") and marked[0]["questions"] == []
+    out = tmp_path / "r.json"
+    assert main(["mark", str(SHEET), "--key", str(KEY), "--json", str(out), "--timeout", "1e-9"]) == 2
+    assert "error: timed out" in capsys.readouterr().out
+
+
+def test_cli_resume_marks_only_new_sheets(tmp_path, capsys):
+    first, second = tmp_path / "ann.md", tmp_path / "bob.md"
+    shutil.copy(SHEET, first)
+    shutil.copy(SHEET, second)
+    out = tmp_path / "r.json"
+    assert main(["mark", str(first), "--key", str(KEY), "--json", str(out), "-j", "1"]) == 0
+    assert main(["mark", str(first), str(second), "--key", str(KEY), "--json", str(out), "--resume", "-j", "1"]) == 0
+    data = json.loads(out.read_text())
+    assert [d["sheet"] for d in data] == [str(first), str(second)] and [d["score"] for d in data] == [4, 4]
+    assert len((tmp_path / "r.json.jsonl").read_text().splitlines()) == 2

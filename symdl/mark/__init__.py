@@ -51,13 +51,14 @@ def read_text(path) -> str:
 
 def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0.0) -> MarkedSheet:
     """Mark the sheet ``text`` against ``key``."""
-    from symdl.mark.answers import match_answers, match_formulas
+    from symdl.mark.answers import mark_carried, match_answers, match_formulas
     from symdl.mark.claims import check_chains
     from symdl.parse.sheet import read_sheet
 
     read = read_sheet(text, key.labels)
     marked = MarkedSheet(sheet, key.title, lines=[line.text for line in read.lines])
     by_line = {line.number: line for line in read.lines}
+    every, pending = [], []
     for label in key.labels:
         lines = read.question_lines(label)
         parts = key.parts_of(label)
@@ -68,7 +69,12 @@ def mark_text(text: str, key: Key, *, sheet: str = "<sheet>", carried: float = 0
         targets = tuple(v for v in (p.value() for p in parts) if v is not None)
         results = check_chains(segments, digits, targets)
         found = match_answers(parts, results, {n: l.text for n, l in by_line.items()})
-        match_formulas(parts, results)
+        for number, answer in match_formulas(parts, results).items():
+            found.setdefault(number, answer)
+        every += results
+        pending.append((label, lines, parts, results, found))
+    mark_carried(every)  # an error carried forward may cross questions (a size from 3 used in 4)
+    for label, lines, parts, results, found in pending:
         claims = []
         for line in lines:
             verdict = line_verdicts(line, [r for r in results if r.line == line.number])

@@ -219,9 +219,16 @@ def _md(text) -> str:
 
 
 def _md_line(text: str) -> str:
-    """A student's line: math kept for Markdown to render, HTML neutralised, the rest as written."""
+    """A student's line: math kept for Markdown to render (``<`` as ``\\lt``), HTML tags neutralised
+    outside it, the rest as written."""
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", text)
-    return html.escape(text, quote=False)
+    out, position = [], 0
+    for match in _MATH.finditer(text):
+        out.append(text[position:match.start()].replace("<", "&lt;"))
+        out.append(match.group(0).replace("<", r"\lt "))
+        position = match.end()
+    out.append(text[position:].replace("<", "&lt;"))
+    return "".join(out)
 
 
 __all__ = ["render_html", "render_markdown"]

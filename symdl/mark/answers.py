@@ -46,7 +46,16 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
                 found[part.number] = (result, "equal")
                 used.add(id(result))
                 break
-    for part in parts:  # 2. near miss
+    for part in parts:  # 2. by name: the quantity on the line's left is named in the part's title
+        value = values[part.number]
+        if value is None or part.number in found:
+            continue
+        named = [r for r in candidates if id(r) not in used and _same_shape(value, r.value)
+                 and _names_part(r, part, parts)]
+        if named:
+            found[part.number] = (named[-1], "name")
+            used.add(id(named[-1]))
+    for part in parts:  # 3. near miss
         value = values[part.number]
         if value is None or part.number in found or getattr(value, "is_Matrix", False):
             continue
@@ -56,7 +65,7 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
             found[part.number] = (near[-1], "near")
             used.add(id(near[-1]))
     order = [p.number for p in parts]
-    for part in parts:  # 3. by position
+    for part in parts:  # 4. by position
         value = values[part.number]
         if value is None or part.number in found:
             continue
@@ -77,6 +86,38 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
         part = next(p for p in parts if p.number == number)
         _judge(decide, part, values[number], result, how)
     return found
+
+
+def mark_carried(results: list) -> None:
+    """A value that is not the key's while its own steps hold carries an error when it uses a value an
+    earlier wrong line reached, or one computed from such a value (``13 \\times 13 \\times 32 = 5408``
+    after ``n_3 = 16 - 3 + 1 = 13``, then ``5408 \\times 10 + 10``); else it is simply wrong."""
+    tainted: list = []  # (the value as written, the wrong line it comes from), latest last
+    for result in results:  # in the sheet's order
+        used = " ".join(result.segment.latex.split())
+        origin = next((line for text, line in reversed(tainted) if _uses(used, text)), None)
+        if result.carried_from == -1:
+            result.carried_from = origin
+            if origin is not None:
+                result.diagnosis = f"carries the error of line {origin} (the steps here hold)"
+        if result.last and (origin is not None or result.verdict == "wrong" and not result.carried_from):
+            tainted.append((" ".join(result.last.split()), result.line if result.verdict == "wrong" else origin))
+
+
+def _uses(text: str, value: str) -> bool:
+    if len(value) < 2:
+        return False
+    return re.search(r"(?<![\d.])" + re.escape(value) + r"(?![\d.])", text) is not None
+
+
+def _names_part(result, part, parts) -> bool:
+    """Whether the line's left side (``P(y=2)``, ``\\frac{\\partial L}{\\partial W^{(1)}}``) is named in
+    this part's title and in no other part's title with a value (names of three letters or more)."""
+    left = _plain(result.segment.latex.split("=")[0]) if "=" in result.segment.latex else ""
+    if len(left) < 3:
+        return False
+    holders = [p for p in parts if left in _plain(p.title) and p.value() is not None]
+    return holders == [part]
 
 
 def _judge(decide, part, value, result, how) -> None:
@@ -139,7 +180,7 @@ def shown(value) -> str:
 _MATRIX_SIGNS = re.compile(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\b|\\odot|\\mathbb\{1\}|\\begin|\\otimes|\\circ")
 
 
-def match_formulas(parts: list, results: list) -> None:
+def match_formulas(parts: list, results: list) -> dict:
     """Formulas written on the sheet against the key's formulas with the same names.
 
     A formula the checker left open (a definition, a derivative's formula, a chain it could not
@@ -150,9 +191,10 @@ def match_formulas(parts: list, results: list) -> None:
     """
     from symdl.check import check
 
+    found = _named_formulas(parts, results)
     formulas = [(p, p.expression) for p in parts if p.expression and not _MATRIX_SIGNS.search(p.expression)]
     if not formulas:
-        return
+        return found
     for result in results:
         if result.verdict == "right" or result.verdict == "wrong" or not result.last:
             continue
@@ -176,7 +218,27 @@ def match_formulas(parts: list, results: list) -> None:
             else:
                 continue
             result.matched = part
+            found.setdefault(part.number, (result, "formula"))
             break
+    return found
+
+
+def _named_formulas(parts: list, results: list) -> dict:
+    """Formula parts (no value) answered by a judged formula whose left side the part's title names."""
+    found = {}
+    for part in parts:
+        if part.value() is not None:
+            continue
+        for result in reversed(results):
+            if result.kind != "formula" or result.verdict not in ("right", "wrong") or "=" not in result.segment.latex:
+                continue
+            left = _plain(result.segment.latex.split("=")[0])
+            holders = [p for p in parts if p.value() is None and len(left) >= 3 and left in _plain(p.title)]
+            if holders == [part]:
+                found[part.number] = (result, "formula")
+                result.matched = part
+                break
+    return found
 
 
 def _names(text: str):
@@ -191,10 +253,11 @@ def _names(text: str):
 
 def _plain(latex: str) -> str:
     r"""A name as plain text for comparing with a title: ``\frac{\partial L}{\partial a}`` → ``dL/da``."""
-    text = re.sub(r"\\frac\{\\partial\s*([^{}]*)\}\{\\partial\s*([^{}]*)\}", r"d\1/d\2", latex)
+    text = re.sub(r"\^\s*\{?\s*\(?\s*(\d+)\s*\)?\s*\}?", r"\1", latex)  # W^{(1)} -> W1
+    text = re.sub(r"\\frac\{\\partial\s*([^{}]*)\}\{\\partial\s*([^{}]*)\}", r"d\1/d\2", text)
     text = re.sub(r"\\(?:left|right|,|;|!|quad)", "", text)
     text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
     return re.sub(r"[\s{}]", "", text).replace("^*", "*")
 
 
-__all__ = ["match_answers", "match_formulas", "shown"]
+__all__ = ["mark_carried", "match_answers", "match_formulas", "shown"]

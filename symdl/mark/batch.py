@@ -1,19 +1,21 @@
-r"""Marking several sheets: each in a worker process of :mod:`symdl.sandbox` (hard timeout, memory
-cap), results kept in input order, and a progress file so that ``resume`` skips what is done.
+r"""Marking several sheets with ``grade``'s batch machinery (:func:`symdl.grade.run_batch`): each
+sheet in a sandboxed worker (hard timeout, memory cap), one journal line per sheet written in
+input order as soon as it is known, and ``resume`` skipping the sheets the journal already holds.
 
-The progress file is JSON Lines, one marked sheet a line (``id`` is the sheet's path), flushed as
-each sheet finishes; a run that was killed keeps everything it finished. A sheet whose worker
-times out or dies is reported with ``error`` and no questions, never silently dropped.
+The journal is JSON Lines, one marked sheet a line (``id`` is the sheet's path as given). A sheet
+whose worker times out or dies is reported with ``error`` and no questions, never dropped.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from symdl.errors import SymdlError
 
 DEFAULT_TIMEOUT = 120.0
+FIELDS = ["id", "sheet", "title", "score", "points", "questions", "missing", "lines", "error"]
 
 
 def mark_payload(payload: dict) -> dict:
@@ -23,67 +25,52 @@ def mark_payload(payload: dict) -> dict:
     try:
         marked = mark_sheet(payload["sheet"], payload["key"], carried=payload.get("carried", 0.0))
     except SymdlError as exc:
-        return {"sheet": payload["sheet"], "error": str(exc), "questions": [], "score": 0, "points": 0}
+        return failed(payload["sheet"], str(exc), payload.get("points", 0))
     return marked.to_dict(lines=True)
 
 
-def _failed(sheet: str, detail: str, points: float) -> dict:
+def failed(sheet: str, detail: str, points: float) -> dict:
     return {"sheet": sheet, "error": detail, "title": "", "score": 0, "points": points, "questions": [],
             "missing": [], "lines": []}
 
 
 def mark_sheets(sheets: list, key_path, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-                carried: float = 0.0, progress_file=None, resume: bool = False, progress=None) -> list:
-    """Every sheet marked (dicts, in the order given); ``progress(done, total)`` as each lands."""
-    from symdl.grade import finished_ids
+                carried: float = 0.0, journal=None, resume: bool = False, progress=None,
+                memory: int | None = None) -> list:
+    """Every sheet marked (dicts, in the order given, each sheet once); ``progress(done, total)`` as
+    each lands. ``journal`` keeps the finished sheets (a temporary file when None)."""
+    from symdl.grade import run_batch
     from symdl.mark.key import load_key
-    from symdl.sandbox import WorkerPool, default_jobs
 
     key = load_key(key_path)  # a broken key fails here, once, naming the file
     points = sum(p.points for p in key.parts)
-    names = [str(s) for s in sheets]
+    names = list(dict.fromkeys(str(s) for s in sheets))
     for name in names:
         if not Path(name).is_file():
             raise SymdlError(f"no such sheet: {name}")
-    done: dict = {}
-    if progress_file is not None and resume:
-        finished = finished_ids(progress_file)
-        for line in Path(progress_file).read_text(encoding="utf-8").splitlines() if finished else ():
+    if not 0 <= carried <= 1:
+        raise SymdlError("--carried must be a share from 0 to 1")
+    payloads = [{"sheet": name, "key": str(key_path), "carried": carried, "points": points} for name in names]
+
+    def to_row(name: str, result: dict) -> dict:
+        if "questions" not in result:  # the pool's own report: a timeout or a dead worker
+            result = failed(name, result.get("detail", "the sheet could not be marked"), points)
+        return {"id": name, **result}
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(journal) if journal is not None else Path(scratch) / "journal.jsonl"
+        run_batch(names, payloads, path, mark_payload, fields=FIELDS, required=["id"], to_row=to_row, jobs=jobs,
+                  timeout=timeout, memory=memory, resume=resume and journal is not None, progress=progress,
+                  source="the sheets")
+        rows = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if row.get("id") in names:
-                done[row["id"]] = row
-    out = None
-    if progress_file is not None:
-        mode = "a" if resume and Path(progress_file).exists() else "w"
-        try:
-            out = open(progress_file, mode, encoding="utf-8")
-        except OSError as exc:
-            raise SymdlError(f"cannot write {progress_file}: {exc.strerror}") from None
-    todo = [(name, {"sheet": name, "key": str(key_path), "carried": carried}) for name in names if name not in done]
-    total, count = len(names), len(done)
-    if progress:
-        progress(count, total)
-    try:
-        if todo:
-            with WorkerPool(mark_payload, max(1, min(jobs or default_jobs(), len(todo))), timeout) as pool:
-                for name, result in pool.run(todo):
-                    if "questions" not in result:  # the pool's own report: a timeout or a dead worker
-                        result = _failed(name, result.get("detail", "the sheet could not be marked"), points)
-                    result["id"] = name
-                    done[name] = result
-                    if out is not None:
-                        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-                        out.flush()
-                    count += 1
-                    if progress:
-                        progress(count, total)
-    finally:
-        if out is not None:
-            out.close()
-    return [done[name] for name in names]
+            if isinstance(row, dict) and row.get("id") in names:
+                rows[row["id"]] = row
+    return [rows.get(name) or failed(name, "no result", points) for name in names]
 
 
 def public(sheet: dict) -> dict:

@@ -570,6 +570,18 @@ CASES = [
          indices={"i": [1, 3], "j": [1, 4], "k": [1, 3], "l": [1, 4]},
          answer=aligned(r"\frac{\partial}{\partial w_{ij}}\sum_{k}\sum_{l}\delta_kw_{kl}x_l \\ &= \delta_jx_i"),
          why="the indices are swapped: delta carries the row index i, x the column index j"),
+    # ==== review 2: what follows ⇒ about the same quantity, and the quantity a working computes ==========
+    dict(id="implication-restates-quantity-wrongly", category="course arithmetic", first_wrong=2,
+         wrong=[2, 3], expected=r"\frac{1}{2}",
+         answer=r"p &= \sigma(0) \\ &= \frac{1}{1+e^{0}} \\ \Rightarrow p &= \frac{1}{3} \\ \Rightarrow p &= \frac{1}{2}",
+         why="p = sigma(0) = 1/2; '=> p = 1/3' restates p with another value (wrong), and the last line, judged "
+             "against 1/3, is wrong too"),
+    dict(id="implication-restates-derivative-wrongly", category="derivative", first_wrong=1,
+         answer=r"\frac{\partial L}{\partial w} = 2(w-1) \\ \Rightarrow \frac{\partial L}{\partial w} = 2w - 1",
+         why="2(w-1) = 2w - 2, not 2w - 1: the quantity named after => keeps its value"),
+    dict(id="implication-restates-derivative-rightly", category="derivative", first_wrong=None,
+         answer=r"\frac{\partial L}{\partial w} = 2(w-1) \\ \Rightarrow \frac{\partial L}{\partial w} = 2w - 2",
+         why="expanding the bracket keeps the value"),
 ]
 
 # Correct labels that take symdl tens of seconds today (nested tanh: the quick proof rewrites tanh to

@@ -244,6 +244,9 @@ EXPECTED = [
     row("working-implication-hides-wrong-line", "2w-2",
         r"\frac{\partial L}{\partial w} = 2(w-1) \\ \Rightarrow \frac{\partial L}{\partial w} = 2w - 1 \\ "
         r"\Rightarrow \frac{\partial L}{\partial w} = 2w-2", {}, NE),
+    row("binary-fraction-blind-sine", "x", r"x + \sin(2^{200}\pi x)", {}, NE),
+    row("binary-fraction-blind-cosine", "1", r"\cos(2^{200}\pi x)", {}, NE),
+    row("binary-fraction-blind-floor", "0", r"\lfloor 2^{200}x\rfloor - 2^{200}x", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

@@ -1,7 +1,8 @@
 """Where a claim is tried: sizes for every size symbol, and points spread over the domain.
 
-Every value is a dyadic rational (exact in binary, so the exact and the high-precision evaluations
-see the same point) drawn from a seeded hash of its name, so both sides of a claim, and every
+Every value is an exact rational: a dyadic one (exact in binary, so the exact and the high-precision
+evaluations see the same point) at even-numbered points, one with a power of 3 for denominator at
+odd-numbered ones (so no claim can hide in the binary fractions) drawn from a seeded hash of its name, so both sides of a claim, and every
 process, draw the same value for the same symbol. Magnitudes spread over several decades with both
 signs; symbols declared positive or integer get such values.
 """
@@ -9,6 +10,7 @@ signs; symbols declared positive or integer get such values.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -65,6 +67,17 @@ def _rng(*parts) -> random.Random:
 def dyadic(value: float) -> Fraction:
     """A float as the exact binary rational it is."""
     return Fraction(value)
+
+
+def triadic(value: float) -> Fraction:
+    """A float as a nearby rational with a power of 3 for denominator (about 15 significant digits).
+
+    Every other point is drawn this way: at binary fractions alone, 2^{200}x is a whole number and
+    \\sin(2^{200}\\pi x) vanishes at every point drawn."""
+    if value == 0:
+        return Fraction(0)
+    power = max(1, int((35 - math.log2(abs(value))) / math.log2(3)) + 1)  # value * 3^power ≈ 2^35 or more
+    return Fraction(round(value * 3 ** power), 3 ** power)
 
 
 def _kind(symbol) -> str:
@@ -138,11 +151,12 @@ class Point:
             value = rng.randint(1, top)
             return Fraction(value if kind == "positive integer" or rng.random() < 0.5 else -value)
         magnitude = rng.uniform(0.5, 1.0) * 10 ** rng.uniform(-self.decades, self.decades)
+        exact = dyadic if self.number % 2 == 0 else triadic
         if kind == "positive":
-            return dyadic(magnitude)
+            return exact(magnitude)
         if kind == "negative":
-            return dyadic(-magnitude)
-        return dyadic(magnitude if rng.random() < 0.5 else -magnitude)
+            return exact(-magnitude)
+        return exact(magnitude if rng.random() < 0.5 else -magnitude)
 
 
 def _within(rng, low, high, decades: float) -> Fraction:

@@ -121,6 +121,7 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
         kind = _kind(sides[0].text, last)
         if kind == "statement":
             data.learn(sides[0].text, value, True)
+            data.exact_decimals |= set(re.findall(r"\d+\.\d+", sides[1].text))
         elif kind == "definition":
             data.define(sides[0].text, sides[1].text)
         if kind == "formula":
@@ -153,6 +154,10 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
         else:
             substituted = len({n for n in names if n is not None}) > 1
         verdict = _sound(step, substituted)
+        if step.method == "carried rounding" and at is not None:
+            verdict = _exact_rounding(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
+        if verdict[0] == "right" and at is not None and "exactly" in step.detail and _DECIMAL.fullmatch(sides[at].text):
+            data.exact_decimals.add(sides[at].text.strip())  # reached exactly: a value, not a rounding
         if verdict[0] == "unchecked" and at is not None and step.relation in CHECKED and data.values:
             verdict = _with_data(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
         if verdict[0] == "wrong" and at is not None and len(verdict) < 5:
@@ -232,6 +237,28 @@ def _formula(segment, sides, data: Data, value, tolerance) -> Result:
         result.detail = f"against the forward pass {through}"
     data.judged[name_of(sides[0].text) or sides[0].text] = (sides[1].text, result.verdict, segment.line)
     return result
+
+
+_DECIMAL = re.compile(r"\s*-?\d+\.\d+\s*")
+
+
+def _exact_rounding(before: str, after: str, relation: str, data: Data):
+    r"""The checker accepts ``\sqrt{3.5} = 1.870`` when 3.5 may itself be a rounding; when the sheet
+    reached 3.5 exactly (or states it), the step is judged with 3.5 as the value it is."""
+    written = re.findall(r"\d+\.\d+", before)
+    if not written or not set(written) <= data.exact_decimals:
+        return None
+    first, second = _read(before), _read(after)
+    if first is None or second is None or _has_names(first.expr) or _has_names(second.expr):
+        return None
+    from symdl.check import decide
+    from symdl.decide import Problem
+
+    verdict = decide(Problem(first.expr, second.expr), tolerance=second.tolerance)
+    if verdict.verdict == "not_equivalent":
+        return ("wrong", "rounding: not the value rounded to the digits written",
+                f"{verdict.detail} ({', '.join(sorted(set(written)))} reached exactly on the sheet)", relation)
+    return None
 
 
 def _with_data(before: str, after: str, relation: str, data: Data):

@@ -32,6 +32,7 @@ class Data:
     shapes: dict = field(default_factory=dict)  # name -> shape of the matrices the section gives
     network: dict = field(default_factory=dict)  # name -> formula: the section's forward pass
     judged: dict = field(default_factory=dict)  # name -> (formula, verdict, line) of derivative formulas
+    exact_decimals: set = field(default_factory=set)  # decimals the sheet states or reaches exactly
 
     def context(self) -> Context:
         matrices = {name: value.shape for name, (value, _) in self.values.items() if getattr(value, "is_Matrix", False)}

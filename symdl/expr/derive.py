@@ -146,8 +146,28 @@ def derive_checked(tex: str, wrt, shapes=None, seed: int | None = None, hessian=
     from symdl.verify import DEFAULT_SEED, verify
 
     derivation = derive_expression(tex, wrt, shapes, hessian=hessian, jacobian=jacobian)
-    results = verify(derivation, seed=DEFAULT_SEED if seed is None else seed)
-    return derivation, [r for r in results if not r.passed]
+    seed = DEFAULT_SEED if seed is None else seed
+    first = None
+    for sizes in _size_choices(derivation.sizes):
+        # Distinct sizes catch a transposed result; an assignment that makes a product singular
+        # (A X B square of rank below its size) leaves no point to check at, so the next is tried.
+        candidate = replace(derivation, sizes=sizes)
+        failed = [r for r in verify(candidate, seed=seed) if not r.passed]
+        if not any("singularities" in r.detail for r in failed):
+            return candidate, failed
+        first = first or (candidate, failed)
+    return first
+
+
+def _size_choices(sizes: dict, limit: int = 6):
+    """The check sizes, then the same values permuted (at most ``limit`` choices)."""
+    import itertools
+
+    symbols, values = list(sizes), list(sizes.values())
+    for k, order in enumerate(itertools.permutations(values)):
+        if k >= limit:
+            return
+        yield dict(zip(symbols, order))
 
 
 def _given(shapes) -> dict:

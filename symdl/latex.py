@@ -49,6 +49,12 @@ class DLLatexPrinter(LatexPrinter):
             return rf"{body}^{{{self._print(power)}}}"
         return super()._print_Pow(expr)
 
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        if rows == 1 and cols != 1:
+            return r"\mathbf{1}^{\top}"
+        return r"\mathbf{1}" if cols == 1 else r"\mathbf{1} \mathbf{1}^{\top}"
+
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 

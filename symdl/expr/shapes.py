@@ -17,8 +17,6 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symdl.errors import ParameterError, UnsupportedError
-from symdl.parse import Context, parse
-from symdl.parse.objects import canonical_key
 
 #: Letters given to unknown sizes, in order (a letter the expression uses as a name is skipped).
 SIZE_LETTERS = ("n", "m", "p", "q", "k", "r", "s", "d", "l")
@@ -39,7 +37,9 @@ class Shapes:
     matrices: dict
     sizes: dict  # size symbol -> the integer the checks use
 
-    def context(self) -> Context:
+    def context(self):
+        from symdl.parse import Context
+
         return Context(matrices=self.matrices)
 
 
@@ -67,6 +67,8 @@ def read_shape(name: str, spec: str):
 
 def parse_shape_options(items) -> dict:
     """``["X=3x4", "w=n", "y=scalar"]`` → ``{"X": (3, 4), ...}`` (names in canonical form)."""
+    from symdl.parse.objects import canonical_key
+
     found = {}
     for item in items or ():
         name, sep, spec = item.partition("=")
@@ -89,6 +91,8 @@ def kind_of(name: str) -> str:
 
 def names_in(text: str, given: dict) -> list[str]:
     """The names the expression uses, in order of first appearance (read with every name a scalar)."""
+    from symdl.parse import Context, parse
+
     expr = parse(text, Context()).expr
     found = []
     for s in sorted(expr.free_symbols, key=lambda s: text.find(s.name.split("_")[0].split("^")[0])):
@@ -99,6 +103,8 @@ def names_in(text: str, given: dict) -> list[str]:
 
 def infer(text: str, given: dict, wrt: list[str]) -> Shapes:
     """The shapes of every name of ``text``: ``given`` (canonical name → (rows, cols)), else inferred."""
+    from symdl.parse import Context, parse
+
     names = names_in(text, given)
     for name in wrt:
         if name not in names and name not in given:

@@ -27,7 +27,7 @@ def _spd(n, rng):
 
 # (tex, wrt, expected LaTeX of each result, NumPy forward f(values), how to draw each name)
 CASES = [
-    (r"\|Xw-y\|^2+\lambda\|w\|^2", ["w"], [r"2 \lambda w + 2 X^{\top} \left(X w - y\right)"],
+    (r"\|Xw-y\|^2+\lambda\|w\|^2", ["w"], [r"2 X^{\top} \left(X w - y\right) + 2 \lambda w"],
      lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + v[r"\lambda"] * np.sum(v["w"] ** 2)),
     (r"x^T A x", ["x"], [r"\left(A + A^{\top}\right) x"], lambda v: (v["x"].T @ v["A"] @ v["x"]).item()),
     (r"\|Ax-b\|^2", ["x"], [r"2 A^{\top} \left(A x - b\right)"], lambda v: np.sum((v["A"] @ v["x"] - v["b"]) ** 2)),

@@ -383,6 +383,7 @@ def cmd_mark(args) -> int:
         print(f"grades ({args.lms}): {args.grades}")
     return 2 if any(s.get("error") for s in marked) else 0
 
+
 def cmd_export(args) -> int:
     """Export derivations (or an assignment file) as LaTeX, Markdown, a Jupyter notebook or HTML.
 

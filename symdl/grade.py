@@ -33,6 +33,7 @@ __all__ = ["FIELDS", "WORKING_FIELDS", "DEFAULT_TIMEOUT", "finished_ids", "read_
 FIELDS = ["id", "verdict", "detail", "diagnosis", "counterexample"]
 WORKING_FIELDS = ["steps", "first_wrong"]  # a multi-line working's answer: each step's verdict, the first wrong line
 DEFAULT_TIMEOUT = 10.0
+INCONSISTENT = "internal inconsistency"  # the diagnosis symdl.decide.compare.cross_checked gives
 MAX_DETAIL = 600  # characters of a detail
 MAX_DIAGNOSIS = 80  # characters of a diagnosis
 
@@ -185,6 +186,7 @@ class Summary:
     verdicts: Counter = field(default_factory=Counter)
     diagnoses: Counter = field(default_factory=Counter)
     skipped: int = 0
+    inconsistent: int = 0  # proofs the numeric evidence disagreed with (the proof decided; a bug to report)
 
 
 def _refuse_unusable(table: Table) -> None:
@@ -213,6 +215,7 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
 
     def count(_, result):
         summary.verdicts[result.get("verdict", "error")] += 1
+        summary.inconsistent += result.get("diagnosis") == INCONSISTENT
         if result.get("diagnosis"):
             summary.diagnoses[_cap(str(result["diagnosis"]).split(":")[0], 40)] += 1
 
@@ -277,6 +280,9 @@ def print_summary(summary: Summary, file=sys.stdout) -> None:
         print(f"{name:<{width}}  {count:>6}  {share:>6}", file=file)
     if summary.skipped:
         print(f"{'skipped (resume)':<{width}}  {summary.skipped:>6}", file=file)
+    if summary.inconsistent:
+        print(f"\ninternal inconsistencies: {summary.inconsistent} (a proof the numbers disagree with; the proof "
+              "decided; please report these answers)", file=file)
     if diagnoses:
         print(f"\n{'diagnosis':<{width}}  {'count':>6}", file=file)
         for name, count in diagnoses:

@@ -424,3 +424,67 @@ def test_batchnorm_answer_without_epsilon_gets_a_verdict():
                           "--json"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     assert json.loads(run.stdout)["verdict"] == "not_equivalent"
+
+
+# ==== review 2: sampling — differences that live where no random point goes ===========================
+# Each wrong answer sits beside a right near-twin that must stay "equivalent".
+
+def wrow(name, answer, assume, right, reason=None):
+    marks = [xf(reason)] if reason else []
+    return pytest.param(answer, assume, right, id=name, marks=marks)
+
+
+SAMPLING_EXPECTED = [
+    # --- switch-zero-not-tried: a switch is tried on its very zero, not only beside it -----------------
+    row("r2-square-switch-zero", "1", r"\mathbb{1}[x^2-1>0] + \mathbb{1}[x^2-1<0]", {}, NE),
+    row("r2-square-switch-zero-closed", "1", r"\mathbb{1}[x^2-1\geq 0] + \mathbb{1}[x^2-1<0]", {}, EQ),
+    row("r2-cube-switch-zero", "1", r"\mathbb{1}[x^3>0] + \mathbb{1}[x^3<0]", {}, NE),
+    row("r2-cube-switch-zero-closed", "1", r"\mathbb{1}[x^3>0] + \mathbb{1}[x^3\leq 0]", {}, EQ),
+    row("r2-exp-switch-zero", "1", r"\mathbb{1}[e^{x}>1] + \mathbb{1}[e^{x}<1]", {}, NE),
+    row("r2-exp-switch-zero-closed", "1", r"\mathbb{1}[e^{x}\geq 1] + \mathbb{1}[e^{x}<1]", {}, EQ),
+    # --- transcendental-switch: zeros of a switch solved by SymPy, tried on and 10^-30 beside ---------
+    row("r2-sine-near-one", "0", r"\max(0, \sin(x) - 0.9999)", {}, NE),
+    row("r2-sine-at-one", "0", r"\max(0, \sin(x) - 1)", {}, EQ),
+    row("r2-exp-bump", "0", r"\max(0, 1 - 10^{6}(e^{x} - 2)^2)", {}, NE),
+    row("r2-exp-bump-never-on", "0", r"\max(0, -10^{6}(e^{x} - 2)^2)", {}, EQ),
+    row("r2-ln2-as-decimal", r"\mathbb{1}[e^{x} > 2]", r"\mathbb{1}[x > 0.6931471805599453]", {}, NE),
+    row("r2-ln2-exact", r"\mathbb{1}[e^{x} > 2]", r"\mathbb{1}[x > \ln 2]", {}, EQ),
+    row("r2-objective-sine-dip", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, \sin(w)-0.9999)", OBJ, NE),
+    row("r2-objective-sine-never-dips", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, \sin(w)-1)", OBJ, EQ),
+    row("r2-log-far-out", "0", r"\max(0, \log(x^2) - 100)", {}, NE),
+    row("r2-log-far-out-rewritten", r"\max(0, \log(x^2) - 100)", r"\max(0, 2\log|x| - 100)", {}, EQ),
+    row("r2-sqrt-far-out", "x", r"x + \max(0, \sqrt{x^2+1} - 10^{15})", {}, NE),
+    row("r2-sqrt-never-on", "x", r"x + \max(0, \sqrt{x^2} - \sqrt{x^2+1})", {}, EQ),
+    row("r2-cos-mask", r"\operatorname{ReLU}(x)", r"\operatorname{ReLU}(x)\,\mathbb{1}[\cos(x) > -0.9999]", {}, NE),
+    row("r2-cos-mask-always-on", r"\operatorname{ReLU}(x)", r"\operatorname{ReLU}(x)\,\mathbb{1}[\cos(x) \geq -1]", {},
+        EQ),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer", "options", "right"), SAMPLING_EXPECTED)
+def test_sampling_expected_mode(expected, answer, options, right):
+    verdict = check(expected, answer, **options)
+    assert _verdict_ok(verdict.verdict, right), verdict
+
+
+SAMPLING_WORKINGS = [
+    # --- closed-bound-endpoint: x >= 0 lets x be 0, and the end is sampled -----------------------------
+    wrow("r2-closed-bound-zero", r"\mathbb{1}[x>0] \\ = 1", [r"x \geq 0"], NE),
+    wrow("r2-closed-bound-zero-right", r"\mathbb{1}[x\geq 0] \\ = 1", [r"x \geq 0"], EQ),
+    wrow("r2-open-bound-zero-right", r"\mathbb{1}[x>0] \\ = 1", [r"x > 0"], EQ),
+    wrow("r2-keep-probability-one", r"\mathbb{1}[p<1] \\ = 1", [r"0 \leq p \leq 1"], NE),
+    wrow("r2-keep-probability-one-right", r"\mathbb{1}[p\leq 1] \\ = 1", [r"0 \leq p \leq 1"], EQ),
+    wrow("r2-floor-at-closed-end", r"\lfloor x \rfloor \\ = 0", [r"0 \leq x \leq 1"], NE),
+    wrow("r2-floor-below-open-end", r"\lfloor x \rfloor \\ = 0", [r"0 \leq x < 1"], EQ),
+    wrow("r2-closed-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x \geq 1"], NE),
+    wrow("r2-open-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x > 1"], EQ),
+    wrow("r2-closed-bound-sqrt-square", r"\sqrt{x^2} \\ = x", [r"x \geq 0"], EQ),
+]
+
+
+@pytest.mark.parametrize(("answer", "assume", "right"), SAMPLING_WORKINGS)
+def test_sampling_workings(answer, assume, right):
+    from symdl.working import check_working
+
+    verdict = check_working(answer, assume=assume).verdict
+    assert _verdict_ok(verdict.verdict, right), verdict

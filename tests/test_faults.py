@@ -204,6 +204,28 @@ def test_f_a_proof_of_equality_is_not_overruled_by_floating_point():
     assert result["verdict"] == "equivalent", result
 
 
+def test_f_numbers_that_disagree_with_a_proof_are_an_inconsistency_not_a_verdict(tmp_path):
+    import sympy as sp
+
+    from symdl.decide.compare import INCONSISTENT, cross_checked
+    from symdl.decide.verdict import Problem, Verdict
+
+    x = sp.Symbol("x")
+    claimed = Verdict("equivalent", "proved (expand)", method="proved")  # as a faulty proof step would say
+    result = cross_checked(Problem(x, x + sp.Rational(1, 10**6)), claimed, seed=1)
+    assert result.verdict == "equivalent" and result.method == "proved"  # the proof decides
+    assert result.diagnosis == INCONSISTENT and "internal inconsistency" in result.detail
+    assert cross_checked(Problem(x + 1, 1 + x), claimed, seed=1) == claimed  # agreeing numbers: nothing said
+    summary = Summary()
+    summary.verdicts["equivalent"] = 1
+    summary.inconsistent = 1
+    import io
+
+    shown = io.StringIO()
+    print_summary(summary, file=shown)
+    assert "internal inconsistencies: 1" in shown.getvalue()
+
+
 # -- G: tracebacks on odd input -------------------------------------------------------------------
 
 

@@ -71,7 +71,7 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
 
     proof = prove_equal(problem.expected, problem.answer, problem.meanings) if rtol is None else None
     if proof:
-        return Verdict("equivalent", f"proved ({proof})", method="proved")
+        return cross_checked(problem, Verdict("equivalent", f"proved ({proof})", method="proved"), seed)
     evidence = gather(problem, seed, rtol)
     if evidence.cannot:
         return undecided(f"{evidence.cannot}; no verdict can be defended")
@@ -101,6 +101,33 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     return Verdict("equivalent", f"equal at {len(informative)} points{sizes}"
                    f" ({'exact rational arithmetic' if exact else 'no tolerance: the difference vanishes at every precision'})",
                    method=method)
+
+
+INCONSISTENT = "internal inconsistency"
+CROSS_CHECK_SECONDS = 0.5
+
+
+def cross_checked(problem: Problem, verdict: Verdict, seed: int) -> Verdict:
+    """A proof decides: numbers never overrule it. But evidence gathered anyway (within
+    CROSS_CHECK_SECONDS) that shows the two sides different is an internal inconsistency, said in the
+    detail and as the diagnosis (``grade`` counts them), for a developer to look into."""
+    import dataclasses
+
+    from symdl.decide.prove import _OutOfTime, time_budget
+
+    if verdict.detail == "proved (identical)":
+        return verdict
+    try:
+        with time_budget(CROSS_CHECK_SECONDS):
+            evidence = gather(problem, seed, None)
+    except (_OutOfTime, Exception):  # noqa: BLE001 - a failed cross-check takes nothing from the proof
+        return verdict
+    sample = evidence.different
+    if sample is None:
+        return verdict
+    return dataclasses.replace(verdict, diagnosis=INCONSISTENT,
+                               detail=f"{verdict.detail}; internal inconsistency: the numbers differ at "
+                                      f"{_where(sample.where)}, but the proof decides (please report this answer)")
 
 
 # --- gathering evidence ----------------------------------------------------------------------

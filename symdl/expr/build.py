@@ -119,6 +119,8 @@ class Builder:
             return ops.scalar_function(g, name or self._name(), expr, self._parents(operands), _scalar_rule(e))
         if isinstance(e, scalar):
             return self._product(e.args[0], name, as_scalar=True)
+        if isinstance(e, sp.MatPow) and e.exp.is_Integer and 1 <= e.exp <= 8:  # X^2 = X X
+            return self.make(sp.MatMul(*[e.base] * int(e.exp)), name)
         if isinstance(e, sp.MatMul):  # before Mul: SymPy's MatMul is a Mul
             return self._product(e, name)
         if isinstance(e, sp.Mul):

@@ -215,8 +215,12 @@ def _restates(final, target) -> bool:
         return False
 
 
-_DERIVATIVE_OPERATOR = re.compile(r"\\[dtc]?frac\s*\{\s*(?:d|\\partial|\\mathrm\{d\}|\\text\{d\})"
-                                  r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}")
+_D = r"(?:d|\\partial|\\mathrm\s*\{\s*d\s*\}|\\mathrm\s+d|\\text\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
+# d/dx f (the operator alone on top), or d f(x)/dx with a function or bracket on top (not dL/dw, a name)
+_DERIVATIVE_OPERATOR = re.compile(
+    r"\\[dtc]?frac\s*\{\s*" + _D + r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}"
+    r"|\\[dtc]?frac\s*\{\s*" + _D + r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*(?:\(|\\left|\\[A-Za-z]+\s*\(|\\[A-Za-z]+\s*\\left"
+    r"|[A-Za-z]\s*\(|\\(?:tanh|sigma|sin|cos|exp|log|ln|sqrt|frac)\b)")
 
 
 def _last_text(parsed: Parsed, text: str) -> str:

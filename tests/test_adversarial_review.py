@@ -268,6 +268,12 @@ EXPECTED = [
     row("working-transpose-of-product-right", r"(AB)^{T}", r"(AB)^{T} \\ = B^{T}A^{T}", {}, EQ),
     row("working-logdet-gradient", r"\frac{\partial}{\partial X}\log\det X",
         r"\frac{\partial}{\partial X}\log\det X \\ = X^{-1}", {}, NOT_EQ),
+    row("derivative-of-function-untaken", r"\tanh'(a) = 1-\tanh^2(a)", r"\frac{\partial \tanh(a)}{\partial a}", {}, NE),
+    row("derivative-of-bracket-untaken", r"\frac{\partial L}{\partial w} = 2(w-t)", r"\frac{\partial (w-t)^2}{\partial w}", {}, NE),
+    row("derivative-mathrm-d-untaken", r"\sigma'(x) = \sigma(x)(1-\sigma(x))", r"\frac{\mathrm d}{\mathrm dx}\frac{1}{1+e^{-x}}",
+        {}, NE),
+    row("derivative-taken-after-leibniz-name", r"\frac{\partial L}{\partial w} = 2(w-t)",
+        r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -344,6 +350,8 @@ DERIVATION = [
     drow("gaussian-nll-plus-hidden-term", "gaussian-sse", GS_NLL + r" + e^{-(\sigma^{2}+300)}", NE),
     # --- false "equivalent": restating the target in Leibniz notation ---------------------------------
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
+    drow("tanh-prime-restated-as-partial-of-function", "tanh-sigmoid", r"\tanh'(a) = \frac{\partial \tanh(a)}{\partial a}", NE),
+    drow("sigmoid-prime-restated-mathrm-d", "tanh-sigmoid", r"\sigma'(a) = \frac{\mathrm d}{\mathrm da}\frac{1}{1+e^{-a}}", NE),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
     drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ),

@@ -231,3 +231,36 @@ def test_a_wrong_jacobian_fails_its_check():
 def test_hessian_of_a_matrix_variable_is_refused(capsys):
     assert main(["derive", "--expr", r"\operatorname{tr}(X^TX)", "--wrt", "X", "--hessian"]) == 2
     assert "not a matrix" in capsys.readouterr().err
+
+
+def test_readme_section_shows_real_output(capsys):
+    """Every line the README's "Deriving your own" examples show is printed, in order ("…" skips)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Deriving your own expressions and networks", 1)[1].split("\n## ", 1)[0]
+    sessions = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                sessions.append((line[2:], []))
+            else:
+                sessions[-1][1].append(line)
+    assert len(sessions) == 5
+    for command, shown in sessions:
+        assert main(shlex.split(command)[1:]) == 0, command
+        printed = capsys.readouterr().out.splitlines()
+        position, gap = 0, False
+        for line in shown:
+            if line == "…":
+                gap = True
+                continue
+            if gap:
+                assert line in printed[position:], f"{command}: {line!r} is not printed"
+                position = printed.index(line, position) + 1
+                gap = False
+            else:
+                assert printed[position] == line, f"{command}: {printed[position]!r} != {line!r}"
+                position += 1

@@ -264,7 +264,8 @@ def _sum(args):
         return sp.ZeroMatrix(*flat[0].shape)
     if len(terms) == 1:
         return _matmul([terms[0][0]], list(terms[0][1]))
-    terms.sort(key=lambda t: -len(t[1]))  # the longest product first: 2 X^T (X w - y) + 2 λ w
+    # the longest product first (2 X^T (X w - y) + 2 λ w), then fewer transposes (A + A^T)
+    terms.sort(key=lambda t: (-len(t[1]), sum(len(f.atoms(sp.Transpose)) for f in t[1])))
     common = _common_factor(terms)
     if common is not None:
         return common

@@ -100,7 +100,7 @@ def test_a_network_file_by_path_derives_and_checks(tmp_path, capsys):
         '[[layer]]\nop = "linear"\nweight = "W"\ninput = "x"\nname = "y"\n'
         '[[layer]]\nop = "squared_error"\ninput = "y"\ntarget = "t"\nname = "L"\n', encoding="utf-8")
     assert main(["derive", str(path), "--format", "text"]) == 0
-    assert "∂L/∂W = (-t + y) xᵀ" in capsys.readouterr().out
+    assert "∂L/∂W = (y - t) xᵀ" in capsys.readouterr().out
     assert main(["check", "--derivation", str(path), "--answer", r"\frac{\partial L}{\partial W} = (Wx - t)x^T"]) == 0
     assert main(["check", "--derivation", str(path), "--answer", r"\frac{\partial L}{\partial W} = x(Wx - t)^T"]) != 0
 

@@ -10,7 +10,7 @@ from symdl.derivation import Derivation, Step
 from symdl.errors import ParameterError, UnsupportedError
 from symdl.expr.build import Builder
 from symdl.expr.shapes import infer, parse_shape_options
-from symdl.expr.textbook import canonical_functions, scalarized, textbook
+from symdl.expr.textbook import canonical_functions, entry_sums, scalarized, textbook
 from symdl.functions import scalar
 from symdl.expr.jacobian import JacobianCheck, coefficient_of
 from symdl.expr.textbook import transpose
@@ -41,7 +41,7 @@ def derive_expression(tex: str, wrt, shapes=None, hessian: bool = False, jacobia
         raise ParameterError("give --hessian or --jacobian, not both")
     names = [canonical_key(w.strip()) for w in wrt]
     found = infer(tex, _given(shapes), names)
-    expr = scalarized(canonical_functions(parse(tex, found.context()).expr))
+    expr = scalarized(canonical_functions(entry_sums(parse(tex, found.context()).expr)))
     variables = [sp.MatrixSymbol(n, *found.matrices[n]) if n in found.matrices else sp.Symbol(n, real=True)
                  for n in names]
     if (hessian or jacobian) and any(is_matrix(v) and v.shape[1] != 1 for v in variables):
@@ -146,8 +146,28 @@ def derive_checked(tex: str, wrt, shapes=None, seed: int | None = None, hessian=
     from symdl.verify import DEFAULT_SEED, verify
 
     derivation = derive_expression(tex, wrt, shapes, hessian=hessian, jacobian=jacobian)
-    results = verify(derivation, seed=DEFAULT_SEED if seed is None else seed)
-    return derivation, [r for r in results if not r.passed]
+    seed = DEFAULT_SEED if seed is None else seed
+    first = None
+    for sizes in _size_choices(derivation.sizes):
+        # Distinct sizes catch a transposed result; an assignment that makes a product singular
+        # (A X B square of rank below its size) leaves no point to check at, so the next is tried.
+        candidate = replace(derivation, sizes=sizes)
+        failed = [r for r in verify(candidate, seed=seed) if not r.passed]
+        if not any("singularities" in r.detail for r in failed):
+            return candidate, failed
+        first = first or (candidate, failed)
+    return first
+
+
+def _size_choices(sizes: dict, limit: int = 6):
+    """The check sizes, then the same values permuted (at most ``limit`` choices)."""
+    import itertools
+
+    symbols, values = list(sizes), list(sizes.values())
+    for k, order in enumerate(itertools.permutations(values)):
+        if k >= limit:
+            return
+        yield dict(zip(symbols, order))
 
 
 def _given(shapes) -> dict:

@@ -90,15 +90,54 @@ def kind_of(name: str) -> str:
 
 
 def names_in(text: str, given: dict) -> list[str]:
-    """The names the expression uses, in order of first appearance (read with every name a scalar)."""
+    """The names the expression uses, in order of first appearance.
+
+    Read with every name a scalar (capital letters run together, ``AXBX``, read as matrices, which
+    they are); a plain letter that reading cancelled (``a^T x / b^T x``) is added from the text.
+    """
+    from symdl.errors import ParseError
     from symdl.parse import Context, parse
 
-    expr = parse(text, Context()).expr
+    N = sp.Symbol("N", integer=True, positive=True)
+    declared = {name: (N, N) for name, shape in given.items() if tuple(shape) != (1, 1)}
+    for _ in range(8):
+        try:
+            expr = parse(text, Context(matrices=declared)).expr
+            break
+        except (ParseError, UnsupportedError) as error:
+            word = re.search(r"'([A-Z]+)' reads as a word", str(error))
+            if word:
+                declared.update({letter: (N, N) for letter in word.group(1)})
+                continue
+            guessed = {letter: (N, N) if kind_of(letter) == "matrix" else (N, sp.S.One)
+                       for letter in _plain_letters(text) if kind_of(letter) != "scalar" and letter not in declared}
+            if not guessed:  # softmax(z) reads only with z a vector: read again with the letters' kinds
+                raise
+            declared.update(guessed)
+    else:
+        raise ParseError("too many capital letters run together; separate the matrices with spaces")
     found = []
-    for s in sorted(expr.free_symbols, key=lambda s: text.find(s.name.split("_")[0].split("^")[0])):
-        if isinstance(s, sp.Symbol) and not s.is_integer and s.name not in found:
+    symbols = list(expr.free_symbols) + [sp.Symbol(name) for name in declared]
+    for s in sorted(symbols, key=lambda s: text.find(s.name.split("_")[0].split("^")[0])):
+        if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer and s.name not in found and s.name != "N":
             found.append(s.name)
+    for letter in _plain_letters(text):
+        if letter not in found:
+            found.append(letter)
     return found
+
+
+def _plain_letters(text: str) -> list[str]:
+    """Single letters standing as names in ``text``: not in a command, subscript or superscript."""
+    stripped = re.sub(r"\\(operatorname|mathrm|text|textrm)\s*\{[^{}]*\}", " ", text)
+    stripped = re.sub(r"\\[A-Za-z]+", " ", stripped)
+    stripped = re.sub(r"[_^]\s*(\{[^{}]*\}|[A-Za-z0-9])", " ", stripped)
+    letters = []
+    for match in re.finditer(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z(])", stripped):  # f(x) is a function
+        letter = match.group(0)
+        if letter not in letters and letter not in ("e", "d", "I"):
+            letters.append(letter)
+    return letters
 
 
 def infer(text: str, given: dict, wrt: list[str]) -> Shapes:

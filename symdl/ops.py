@@ -18,6 +18,8 @@ Rules (``G`` the upstream gradient):
 * softmax with cross-entropy ``-t^T log softmax(z)`` (t summing to one): ``G (softmax(z) - t)``;
 * log-sum-exp: ``G softmax(z)``;
 * bias broadcast ``A + b 1^T``: ``A`` receives ``G``, ``b`` receives ``G 1`` (summed over the batch);
+* convolution ``X ⋆ K`` (valid cross-correlation): ``X`` receives the full convolution ``G * K``,
+  ``K`` receives ``X ⋆ G``;
 * layer norm ``y = C x / σ`` (``C`` centres, ``σ² = |Cx|²/n + ε``): ``(1/σ) C (G - y y^T G / n)``.
 """
 
@@ -351,6 +353,21 @@ def cross_entropy(g: Graph, name: str, probabilities, target, parents: dict) -> 
                      "cross-entropy: minus the target divided by the probabilities")
 
     return g.define(name, value, _nodes(parents), "loss", backward, rule="cross-entropy")
+
+
+def convolution(g: Graph, name: str, operand, kernel, parents: dict) -> Node:
+    r"""``X \star K``: a 1-D (columns) or 2-D convolution layer, valid, stride 1."""
+    from symdl.conv import Correlate, ConvolveFull
+
+    value = Correlate(operand, kernel)
+
+    def backward(delta):
+        return (_send(operand, parents, ConvolveFull(delta, kernel),
+                      "convolution: the input receives the full convolution of the upstream gradient with the kernel")
+                + _send(kernel, parents, Correlate(operand, delta),
+                        "convolution: the kernel receives the input correlated with the upstream gradient"))
+
+    return g.define(name, value, _nodes(parents), "conv", backward, rule="convolution (valid cross-correlation)")
 
 
 def _nodes(parents: dict) -> tuple:

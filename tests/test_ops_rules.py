@@ -158,6 +158,21 @@ def test_bias_broadcast_and_layer_norm(seed):
     _check(lambda g, s: ops.layer_norm(g, "y", s["x"], {s["x"]: g.nodes[0]}), {"x": (m + 1, 1)}, layer_norm, seed)
 
 
+def _correlate(x, k):
+    p, q = k.shape
+    return np.array([[np.sum(k * x[i:i + p, j:j + q]) for j in range(x.shape[1] - q + 1)]
+                     for i in range(x.shape[0] - p + 1)])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_convolution_1d_and_2d(seed):
+    n, m, h, w = _sizes(seed, 4)
+    _check(lambda g, s: ops.convolution(g, "Y", s["x"], s["k"], {s["x"]: g.nodes[0], s["k"]: g.nodes[1]}),
+           {"x": (n + m + 1, 1), "k": (m, 1)}, lambda v: _correlate(v["x"], v["k"]), seed)
+    _check(lambda g, s: ops.convolution(g, "Y", s["X"], s["K"], {s["X"]: g.nodes[0], s["K"]: g.nodes[1]}),
+           {"X": (h + 2, w + 3), "K": (2, 3)}, lambda v: _correlate(v["X"], v["K"]), seed)
+
+
 def test_a_wrong_rule_is_caught():
     """The harness fails a rule that is off (the trace rule without its identity would be the gradient
     of the sum of the entries)."""

@@ -473,6 +473,22 @@ SAMPLING_EXPECTED = [
 ]
 
 
+SAMPLING_EXPECTED += [
+    # --- size-window: sizes on both sides of a threshold, and above every number of a high degree ----
+    row("r2-size-product-vanishing-2-to-24", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \prod_{k=2}^{24}(n-k)", {}, NE),
+    row("r2-size-product-shifted", r"\prod_{k=2}^{24}(n-k)", r"\prod_{k=1}^{23}(n-k-1)", {}, EQ),
+    row("r2-size-min-30", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,30)} x_i", {}, NE),
+    row("r2-size-min-30-completed", r"\sum_{i=1}^{n} x_i",
+        r"\sum_{i=1}^{\min(n,30)} x_i + \sum_{i=31}^{\max(n,30)} x_i", {}, EQ),
+    row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
+    row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
+    # --- index-window: an index compared with a number takes that number --------------------------
+    row("r2-index-row-8", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8]", {}, NE),
+    row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
+        r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
+]
+
+
 @pytest.mark.parametrize(("expected", "answer", "options", "right"), SAMPLING_EXPECTED)
 def test_sampling_expected_mode(expected, answer, options, right):
     verdict = check(expected, answer, **options)
@@ -499,4 +515,36 @@ def test_sampling_workings(answer, assume, right):
     from symdl.working import check_working
 
     verdict = check_working(answer, assume=assume).verdict
+    assert _verdict_ok(verdict.verdict, right), verdict
+
+
+SAMPLING_DERIVATION = [
+    # --- size-window -------------------------------------------------------------------------------
+    drow("r2-sigmoid-chain-K-above-30", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k (1 + \mathbb{1}[K > 30])", NE),
+    drow("r2-sigmoid-chain-K-above-30-cancelled", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k (1 + \mathbb{1}[K > 30] - \mathbb{1}[K \geq 31])", EQ),
+    drow("r2-hessian-D-above-30", "hessian-quadratic", HQ_E + r" + \mathbb{1}[D>30]", NE),
+    drow("r2-hessian-D-above-30-cancelled", "hessian-quadratic", HQ_E + r" + \mathbb{1}[D>30] - \mathbb{1}[D\geq 31]", EQ),
+    drow("r2-residual-n-above-13", "residual-block",
+         RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13])(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}",
+         NE),
+    drow("r2-residual-n-above-13-cancelled", "residual-block",
+         RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13] - \mathbb{1}[n \geq 14])"
+         r"(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
+    # --- index-window ------------------------------------------------------------------------------
+    drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
+    drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9] - \mathbb{1}[k > 8]\mathbb{1}[k < 10]", EQ),
+    drow("r2-softmax-class-40", "softmax", SM_L + r" + \mathbb{1}[i = 40]", NE),
+    drow("r2-softmax-class-40-cancelled", "softmax", SM_L + r" + \mathbb{1}[i = 40] - \mathbb{1}[i \geq 40]\mathbb{1}[i \leq 40]", EQ),
+    drow("r2-outer-product-row-9", "backprop-outer-product", BPI + r" + \mathbb{1}[i = 9]", NE),
+    drow("r2-outer-product-row-9-cancelled", "backprop-outer-product",
+         BPI + r" + \mathbb{1}[i = 9] - \mathbb{1}[i > 8]\mathbb{1}[i < 10]", EQ),
+]
+
+
+@pytest.mark.parametrize(("derivation", "answer", "right"), SAMPLING_DERIVATION)
+def test_sampling_derivation_mode(derivation, answer, right):
+    verdict = check_derivation(derivation, answer)
     assert _verdict_ok(verdict.verdict, right), verdict

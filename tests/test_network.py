@@ -105,6 +105,27 @@ def test_a_network_file_by_path_derives_and_checks(tmp_path, capsys):
     assert main(["check", "--derivation", str(path), "--answer", r"\frac{\partial L}{\partial W} = x(Wx - t)^T"]) != 0
 
 
+def test_a_convolution_network_verifies_and_agrees_with_finite_differences(tmp_path):
+    path = tmp_path / "conv.toml"
+    path.write_text(
+        'wrt = ["X", "K"]\n[inputs]\nX = [6, 5]\nK = [3, 2]\nT = [4, 4]\n'
+        '[[layer]]\nop = "convolution"\ninput = "X"\nkernel = "K"\nname = "Y"\n'
+        '[[layer]]\nop = "activation"\nfunction = "tanh"\ninput = "Y"\nname = "H"\n'
+        '[[layer]]\nop = "squared_error"\ninput = "H"\ntarget = "T"\nname = "L"\n', encoding="utf-8")
+    derivation = registry.build(str(path))
+    assert all(r.passed for r in verify(derivation))
+
+    def forward(v):
+        x, k = v["X"], v["K"]
+        y = np.array([[np.sum(k * x[i:i + 3, j:j + 2]) for j in range(4)] for i in range(4)])
+        return 0.5 * np.sum((np.tanh(y) - v["T"]) ** 2)
+
+    values = {k: v for k, v in _values(derivation, np.random.default_rng(SEED)).items() if k in ("X", "K", "T")}
+    for wrt in ("X", "K"):
+        got = _evaluate(derivation.results[rf"\frac{{\partial L}}{{\partial {wrt}}}"], derivation, values)
+        assert np.allclose(got.reshape(values[wrt].shape), _central(forward, values, wrt), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("body, message", [
     ('[inputs]\nx = [3]\n[[layer]]\nop = "linear"\nweight = "W"\ninput = "x"\nname = "y"\n', "layer 1: field 'weight'"),
     ('[inputs]\nx = [3]\n[[layer]]\nop = "conv9"\ninput = "x"\nname = "y"\n', "field 'op'"),

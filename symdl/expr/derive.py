@@ -10,7 +10,7 @@ from symdl.derivation import Derivation, Step
 from symdl.errors import ParameterError, UnsupportedError
 from symdl.expr.build import Builder
 from symdl.expr.shapes import infer, parse_shape_options
-from symdl.expr.textbook import canonical_functions, scalarized, textbook
+from symdl.expr.textbook import canonical_functions, entry_sums, scalarized, textbook
 from symdl.functions import scalar
 from symdl.expr.jacobian import JacobianCheck, coefficient_of
 from symdl.expr.textbook import transpose
@@ -41,7 +41,7 @@ def derive_expression(tex: str, wrt, shapes=None, hessian: bool = False, jacobia
         raise ParameterError("give --hessian or --jacobian, not both")
     names = [canonical_key(w.strip()) for w in wrt]
     found = infer(tex, _given(shapes), names)
-    expr = scalarized(canonical_functions(parse(tex, found.context()).expr))
+    expr = scalarized(canonical_functions(entry_sums(parse(tex, found.context()).expr)))
     variables = [sp.MatrixSymbol(n, *found.matrices[n]) if n in found.matrices else sp.Symbol(n, real=True)
                  for n in names]
     if (hessian or jacobian) and any(is_matrix(v) and v.shape[1] != 1 for v in variables):

@@ -104,11 +104,16 @@ def names_in(text: str, given: dict) -> list[str]:
         try:
             expr = parse(text, Context(matrices=declared)).expr
             break
-        except ParseError as error:
+        except (ParseError, UnsupportedError) as error:
             word = re.search(r"'([A-Z]+)' reads as a word", str(error))
-            if not word:
+            if word:
+                declared.update({letter: (N, N) for letter in word.group(1)})
+                continue
+            guessed = {letter: (N, N) if kind_of(letter) == "matrix" else (N, sp.S.One)
+                       for letter in _plain_letters(text) if kind_of(letter) != "scalar" and letter not in declared}
+            if not guessed:  # softmax(z) reads only with z a vector: read again with the letters' kinds
                 raise
-            declared.update({letter: (N, N) for letter in word.group(1)})
+            declared.update(guessed)
     else:
         raise ParseError("too many capital letters run together; separate the matrices with spaces")
     found = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.functions import elementwise, scalar
 
@@ -89,6 +90,30 @@ def _as_scalar(e):
     if isinstance(e, sp.MatrixSymbol):
         return scalar(e)
     return scalar(_inside(e))
+
+
+def entry_sums(e):
+    """``\\sum_{i=1}^{n} f(z_i)`` over a column vector's entries as ``1^{T} f(z)``."""
+    if not isinstance(e, sp.Basic) or not e.has(sp.Sum):
+        return e
+
+    def rewrite(total):
+        if len(total.limits) != 1:
+            return total
+        index, low, high = total.limits[0]
+        entries = [m for m in total.function.atoms(MatrixElement) if m.i == index - 1 and m.j == 0]
+        vectors = {m.parent for m in entries}
+        if low != 1 or len(vectors) != 1:
+            return total
+        (vector,) = vectors
+        if vector.shape != (high, 1):
+            return total
+        body = total.function.xreplace({m: _VARIABLE for m in entries})
+        if body.has(index):
+            return total
+        return scalar(sp.MatMul(sp.OneMatrix(1, high), elementwise(sp.Lambda(_VARIABLE, body), vector)))
+
+    return e.replace(lambda x: isinstance(x, sp.Sum), rewrite)
 
 
 def key(e):
@@ -190,6 +215,12 @@ def _hadamard(args):
                 b = _matmul([], _matrices(b))
             if not isinstance(b, sp.OneMatrix):
                 flat.append(b)
+    for f in list(flat):  # A ⊙ (1/A) = 1, entry by entry
+        if isinstance(f, ElementwiseApplyFunction) and f.expr in flat and f in flat:
+            function = canonical_function(f.function)
+            if function.expr == 1 / function.variables[0]:
+                flat.remove(f)
+                flat.remove(f.expr)
     if not flat:
         flat = [sp.OneMatrix(*args[0].shape)]
     inner = flat[0] if len(flat) == 1 else sp.HadamardProduct(*flat)

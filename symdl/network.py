@@ -22,7 +22,7 @@ Layers (``op``): ``linear`` (weight, input), ``convolution`` (input, kernel: val
 columns or 2-D), ``matmul`` (inputs = [a, b], optional
 transpose = [bool, bool]), ``bias`` (input, bias: added to every column), ``activation`` (input,
 function = relu | sigmoid | tanh | exp), ``add`` (inputs: a residual sum), ``scale`` (input,
-factor: a number or "1/sqrt(k)" for a size k), ``layer_norm`` (input, a column), ``softmax``
+factor: a number or "1/sqrt(k)" for a size k), ``layer_norm`` (input, a column), ``batch_norm`` (input: features × batch, each row over the batch), ``softmax``
 (input; each column), and the losses ``softmax_cross_entropy`` (input logits, target: one-hot),
 ``cross_entropy`` (input probabilities, target) and ``squared_error`` (input, target). The last
 layer is the scalar loss. Names are LaTeX names (``W^{(1)}``, ``b_{2}``, ``\alpha``): a letter or
@@ -240,6 +240,9 @@ def _layer(g, at, layer, out, nodes, letters):  # noqa: C901 - one branch per la
         if any(not (a - b + 1).is_positive for a, b in zip(x.shape, k.shape)):
             raise ParameterError(f"{at}: the kernel {k.shape} is larger than the input {x.shape}")
         return ops.convolution(g, out, x.symbol, k.symbol, {x.symbol: x, k.symbol: k})
+    if op == "batch_norm":
+        x = _get(at, layer, "input", nodes)
+        return ops.batch_norm(g, out, x.symbol, {x.symbol: x})
     if op == "layer_norm":
         x = _get(at, layer, "input", nodes)
         if x.shape[1] != 1:
@@ -257,7 +260,7 @@ def _layer(g, at, layer, out, nodes, letters):  # noqa: C901 - one branch per la
             return ops.softmax_cross_entropy(g, out, x.symbol, t.symbol, {x.symbol: x})
         function = ops.cross_entropy if op == "cross_entropy" else ops.squared_error
         return function(g, out, x.symbol, t.symbol, {x.symbol: x})
-    raise ParameterError(f"{at}: field 'op': one of linear, convolution, matmul, bias, activation, add, scale, layer_norm, "
+    raise ParameterError(f"{at}: field 'op': one of linear, convolution, matmul, bias, activation, add, scale, layer_norm, batch_norm, "
                          "softmax, softmax_cross_entropy, cross_entropy, squared_error")
 
 

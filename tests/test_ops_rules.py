@@ -12,15 +12,14 @@ SEEDS = [11, 23, 37]
 
 
 def _explicit(expr, values):
-    swap = {sp.MatrixSymbol(name, *v.shape): sp.ImmutableMatrix(v) for name, v in values.items() if np.ndim(v) == 2}
-    swap.update({sp.Symbol(name, real=True): sp.Float(v) for name, v in values.items() if np.ndim(v) == 0})
-    out = expr.xreplace(swap)
-    out = out.replace(lambda x: isinstance(x, sp.Identity), lambda x: sp.ImmutableMatrix(sp.eye(int(x.shape[0]))))
-    out = out.replace(lambda x: isinstance(x, sp.OneMatrix), lambda x: sp.ImmutableMatrix(sp.ones(*map(int, x.shape))))
-    out = sp.N(out.doit())
-    if hasattr(out, "doit"):
-        out = sp.N(out.doit())
-    return np.array(out.tolist() if hasattr(out, "tolist") else out, dtype=float)
+    """The rule's value at ``values``, compiled by symdl's array compiler (the truth it meets is the
+    NumPy forward function's central differences)."""
+    from symdl.numeric.compile import compile_arrays, leaves_of, prepare
+
+    expr = prepare(expr, {}, 0)
+    leaves = leaves_of([expr])
+    arrays = [np.asarray(values[leaf.name], dtype=float)[None] for leaf in leaves]
+    return np.asarray(compile_arrays([expr], leaves)(*arrays, batch=1)[0][0], dtype=float)
 
 
 def _central(f, values, name, h=1e-6):
@@ -156,6 +155,17 @@ def test_bias_broadcast_and_layer_norm(seed):
         return (c / np.sqrt(np.mean(c ** 2) + 1e-5)).reshape(-1, 1)
 
     _check(lambda g, s: ops.layer_norm(g, "y", s["x"], {s["x"]: g.nodes[0]}), {"x": (m + 1, 1)}, layer_norm, seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_norm(seed):
+    f, batch = _sizes(seed, 2)
+
+    def batch_norm(v):
+        c = v["X"] - v["X"].mean(axis=1, keepdims=True)
+        return c / np.sqrt(np.mean(c ** 2, axis=1, keepdims=True) + 1e-5)
+
+    _check(lambda g, s: ops.batch_norm(g, "Y", s["X"], {s["X"]: g.nodes[0]}), {"X": (f, batch + 1)}, batch_norm, seed)
 
 
 def _correlate(x, k):

@@ -274,6 +274,8 @@ EXPECTED = [
         {}, NE),
     row("derivative-taken-after-leibniz-name", r"\frac{\partial L}{\partial w} = 2(w-t)",
         r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
+    row("working-ends-on-the-target", r"\sigma'(x) = \sigma(x)(1-\sigma(x))",
+        r"\sigma'(x) &= \frac{d}{dx}\frac{1}{1+e^{-x}} \\ &= \sigma'(x)", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -352,6 +354,8 @@ DERIVATION = [
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
     drow("tanh-prime-restated-as-partial-of-function", "tanh-sigmoid", r"\tanh'(a) = \frac{\partial \tanh(a)}{\partial a}", NE),
     drow("sigmoid-prime-restated-mathrm-d", "tanh-sigmoid", r"\sigma'(a) = \frac{\mathrm d}{\mathrm da}\frac{1}{1+e^{-a}}", NE),
+    drow("working-from-tanh-to-sigmoids", "tanh-sigmoid",
+         r"\tanh(a) &= \frac{e^{a}-e^{-a}}{e^{a}+e^{-a}} \\ &= 2\sigma(2a) - 1", EQ),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
     drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ),

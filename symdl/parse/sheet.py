@@ -275,6 +275,11 @@ def top_level_terms(text: str) -> list[str]:
     return [t.strip() for _, t in _top_level_split(text, ("+", "-")) if t.strip()]
 
 
+def top_level_sides(text: str) -> list[str]:
+    """The sides of ``a = b = c`` as written, cut at ``=`` outside brackets (``P(y=1)`` stays whole)."""
+    return [t.strip() for _, t in _top_level_split(text, ("=",))]
+
+
 def _is_remark(text: str) -> bool:
     return bool(re.fullmatch(r"\s*(?:\\text\{[^}]*\}|\\mathrm\{[^}]*\}|[,.;]|\s)*", text))
 
@@ -369,4 +374,5 @@ def _exp_calls(text: str) -> str:
         i = j + 1
 
 
-__all__ = ["Segment", "Sheet", "SheetLine", "label_key", "read_sheet", "repair", "split_claims", "top_level_terms"]
+__all__ = ["Segment", "Sheet", "SheetLine", "label_key", "read_sheet", "repair", "split_claims", "top_level_sides",
+           "top_level_terms"]

@@ -112,9 +112,10 @@ def read_sheet(text: str, labels=None) -> Sheet:
 
 
 def _assign_questions(lines: list, wanted) -> None:
-    """Each line's question. ``Q2)``, ``Question 3``, ``①`` and ``2(a)`` always start one; a bare ``1.``
-    or ``(1)`` only when its question has not started yet (else it is a numbered step of the answer);
-    ``(b)`` is part b of the current question when the key asks for it."""
+    """Each line's question. ``Q2)``, ``Question 3``, ``①`` and ``2(a)`` always start one (one the key
+    does not ask for ends the current one: its lines are not marked); a bare ``1.`` or ``(1)`` only
+    when its question has not started yet (else it is a numbered step of the answer); ``(b)`` is part
+    b of the current question when the key asks for it."""
     current, number, started = None, None, set()
     for line in lines:
         match = _MARKER.match(line.text)
@@ -132,7 +133,9 @@ def _assign_questions(lines: list, wanted) -> None:
                 chosen = wanted[key[:-1]]
             elif key is not None and not weak and key.isdigit() and wanted and f"{key}a" in wanted:  # Q2), then (a)
                 chosen = wanted[f"{key}a"]
-            if chosen is not None and not (weak and chosen in started and chosen != current):
+            if chosen is None and not weak and wanted is not None:
+                current = None  # a question the key does not ask: its lines are not marked
+            elif chosen is not None and not (weak and chosen in started and chosen != current):
                 current = chosen
                 started.add(chosen)
                 number = re.match(r"\d+", label_key(chosen)).group(0) if re.match(r"\d+", label_key(chosen)) else number

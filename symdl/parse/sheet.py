@@ -268,6 +268,8 @@ def split_claims(body: str) -> list[str]:
             claims[-1] += " " + kind + " " + text if not _is_remark(text) else ""
             continue
         if kind in (r"\rightarrow", r"\to ", r"\longrightarrow") and not _RELATION.search(text):
+            if re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
+                claims.append(text)  # "= 22.4 \rightarrow 23": the value the student settles on
             continue  # "\rightarrow 32 \times 32 \times 16": a remark
         claims.append(text)
     return [c.strip() for c in claims if c.strip()] or [body.strip()]

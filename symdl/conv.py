@@ -13,8 +13,12 @@ from __future__ import annotations
 import sympy as sp
 
 
-class Correlate(sp.MatrixExpr):
-    """Valid cross-correlation of ``X`` with the kernel ``K``."""
+class _Convolution(sp.MatrixExpr):
+    """An input and a kernel; ``SIGN`` their shape rule (-1 valid, +1 full), ``OPERATOR`` the printed
+    operator."""
+
+    SIGN = -1
+    OPERATOR = r"\star"
 
     def __new__(cls, x, k):
         return super().__new__(cls, x, k)
@@ -22,27 +26,26 @@ class Correlate(sp.MatrixExpr):
     @property
     def shape(self):
         (h, w), (p, q) = self.args[0].shape, self.args[1].shape
-        return (h - p + 1, w - q + 1)
+        return (h + self.SIGN * (p - 1), w + self.SIGN * (q - 1))
+
+    def _latex(self, printer, exp=None):
+        return rf"{_wrapped(printer, self.args[0])} {self.OPERATOR} {_wrapped(printer, self.args[1])}"
+
+
+class Correlate(_Convolution):
+    """Valid cross-correlation of ``X`` with the kernel ``K``."""
 
     def _entry(self, i, j, **kwargs):
         x, k = self.args
         p, q = (int(d) for d in k.shape)
         return sp.Add(*[k[a, b] * x[i + a, j + b] for a in range(p) for b in range(q)])
 
-    def _latex(self, printer, exp=None):
-        return rf"{_wrapped(printer, self.args[0])} \star {_wrapped(printer, self.args[1])}"
 
-
-class ConvolveFull(sp.MatrixExpr):
+class ConvolveFull(_Convolution):
     """Full convolution of ``G`` with the kernel ``K``: ``Σ_{a,b} K[a,b] G[i - a, j - b]``."""
 
-    def __new__(cls, g, k):
-        return super().__new__(cls, g, k)
-
-    @property
-    def shape(self):
-        (h, w), (p, q) = self.args[0].shape, self.args[1].shape
-        return (h + p - 1, w + q - 1)
+    SIGN = 1
+    OPERATOR = r"\ast_{\mathrm{full}}"
 
     def _entry(self, i, j, **kwargs):
         g, k = self.args
@@ -50,9 +53,6 @@ class ConvolveFull(sp.MatrixExpr):
         p, q = (int(d) for d in k.shape)
         return sp.Add(*[k[a, b] * g[i - a, j - b] for a in range(p) for b in range(q)
                         if 0 <= i - a < h and 0 <= j - b < w])
-
-    def _latex(self, printer, exp=None):
-        return rf"{_wrapped(printer, self.args[0])} \ast_{{\mathrm{{full}}}} {_wrapped(printer, self.args[1])}"
 
 
 def _wrapped(printer, e) -> str:

@@ -69,15 +69,10 @@ def is_network_file(name: str) -> bool:
 
 def load(path) -> Derivation:
     """Read, check and derive a network file; errors name the file, the layer and the field."""
+    from symdl import tomlfile
+
     path = Path(path)
-    where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParameterError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ParameterError(f"{where}: not valid TOML: {exc}") from None
-    return build(data, where, name=path.stem)
+    return build(tomlfile.read(path, ParameterError), str(path), name=path.stem)
 
 
 def build(data: dict, where: str = "network", name: str = "network") -> Derivation:

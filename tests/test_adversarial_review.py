@@ -276,6 +276,13 @@ EXPECTED = [
         r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
     row("working-ends-on-the-target", r"\sigma'(x) = \sigma(x)(1-\sigma(x))",
         r"\sigma'(x) &= \frac{d}{dx}\frac{1}{1+e^{-x}} \\ &= \sigma'(x)", {}, NE),
+    row("euler-e-plus-one-is-not-scientific", r"\frac{1}{20}", r"\frac{1}{2e+1}", {}, NE),
+    row("euler-e-plus-one", "1+2e", "2e+1", {}, EQ),
+    row("euler-e-in-fraction", r"\frac{e}{e+1}", r"\frac{2e}{2e+2}", {}, EQ),
+    row("scientific-negative-exponent", "0.001", "1e-3", {}, EQ),
+    row("decimal-comma-after-zero", "0.659", "0{,}659", {}, EQ),
+    row("decimal-comma-is-not-thousands", "659", "0{,}659", {}, NE),
+    row("thousands-separator-kept", "1500", "1{,}500", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from expr_helpers import central, compiled_value
 from symdl import ops
 from symdl.graph import Graph
 
@@ -12,25 +13,7 @@ SEEDS = [11, 23, 37]
 
 
 def _explicit(expr, values):
-    """The rule's value at ``values``, compiled by symdl's array compiler (the truth it meets is the
-    NumPy forward function's central differences)."""
-    from symdl.numeric.compile import compile_arrays, leaves_of, prepare
-
-    expr = prepare(expr, {}, 0)
-    leaves = leaves_of([expr])
-    arrays = [np.asarray(values[leaf.name], dtype=float)[None] for leaf in leaves]
-    return np.asarray(compile_arrays([expr], leaves)(*arrays, batch=1)[0][0], dtype=float)
-
-
-def _central(f, values, name, h=1e-6):
-    grad = np.zeros(np.shape(values[name]))
-    for index in np.ndindex(*grad.shape):
-        plus = {k: np.array(v, dtype=float) for k, v in values.items()}
-        minus = {k: np.array(v, dtype=float) for k, v in values.items()}
-        plus[name][index] += h
-        minus[name][index] -= h
-        grad[index] = (f(plus) - f(minus)) / (2 * h)
-    return grad
+    return compiled_value(expr, {}, values)
 
 
 def _check(build, shapes, forward, seed, draw=None):
@@ -57,7 +40,7 @@ def _check(build, shapes, forward, seed, draw=None):
     for name in shapes:
         assert name in received, f"{name} receives nothing"
         total = sum(_explicit(e, every).reshape(np.shape(values[name])) for e in received[name])
-        truth = _central(lambda v: float(np.sum(every["G"] * forward(v))), values, name)
+        truth = central(lambda v: float(np.sum(every["G"] * forward(v))), values, name)
         assert np.allclose(total, truth, rtol=1e-5, atol=1e-6), (name, total, truth)
     assert parents  # the inputs are leaves
 

@@ -12,7 +12,7 @@ _EXPORTS = {
     "relu": "symdl.functions", "sigmoid": "symdl.functions", "sigmoid_prime": "symdl.functions",
     "step": "symdl.functions", "to_latex": "symdl.latex", "Computed": "symdl.verify",
     "Gradient": "symdl.verify", "Identity": "symdl.verify", "verify": "symdl.verify",
-    "derive_expression": "symdl.expr",
+    "derive_expression": "symdl.expr.derive",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

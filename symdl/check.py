@@ -25,6 +25,7 @@ from symdl import registry
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.errors import ParameterError, ParseError, SymdlError, UnsupportedError
 from symdl.parse import Context, DerivativeTarget, Parsed, parse, unknown_bound
+from symdl.undeclared import HELD, check_as_matrices
 
 _SHAPE_ITEM = re.compile(r"^\s*([^=]+?)\s*=\s*(\d+)\s*[x×]\s*(\d+)\s*$")
 METHOD_STRENGTH = ("proved", "number", "exact points", "high-precision points", "relative tolerance")
@@ -214,8 +215,12 @@ def _restates(final, target) -> bool:
         return False
 
 
-_DERIVATIVE_OPERATOR = re.compile(r"\\[dtc]?frac\s*\{\s*(?:d|\\partial|\\mathrm\{d\}|\\text\{d\})"
-                                  r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}")
+_D = r"(?:d|\\partial|\\mathrm\s*\{\s*d\s*\}|\\mathrm\s+d|\\text\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
+# d/dx f (the operator alone on top), or d f(x)/dx with a function or bracket on top (not dL/dw, a name)
+_DERIVATIVE_OPERATOR = re.compile(
+    r"\\[dtc]?frac\s*\{\s*" + _D + r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\}"
+    r"|\\[dtc]?frac\s*\{\s*" + _D + r"\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*(?:\(|\\left|\\[A-Za-z]+\s*\(|\\[A-Za-z]+\s*\\left"
+    r"|[A-Za-z]\s*\(|\\(?:tanh|sigma|sin|cos|exp|log|ln|sqrt|frac)\b)")
 
 
 def _last_text(parsed: Parsed, text: str) -> str:
@@ -260,7 +265,9 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
     ans = _bounded_like(ans, exp.expr)
     target = exp.sides[0].value if len(exp.sides) > 1 else None
     if mode == "objective":
-        return decide(Problem(exp.expr, ans.expr), mode=mode, wrt=wrt, seed=seed)
+        verdict = decide(Problem(exp.expr, ans.expr), mode=mode, wrt=wrt, seed=seed)
+        return _undeclared_shapes(verdict, expected, answer, context, [Claim(exp.expr, ans.expr, None, "")],
+                                  mode=mode, wrt=wrt, rtol=rtol, digits=digits, seed=seed) if _shape_probe else verdict
     if _restates(ans.expr, target) and not _restates(exp.expr, target):
         return Verdict("not_equivalent", f"not an answer: the last side only restates {_brief(exp.sides[0].text)}",
                        "restates the target")
@@ -281,12 +288,27 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
         claims.append(Claim(exp.expr, ans.expr, ans.tolerance, "the answer"))
     verdict = _decide_claims(claims, lambda claim: Problem(claim.expected, claim.answer), rtol=rtol, digits=digits,
                              seed=seed)
-    if verdict.equivalent and _shape_probe:
-        rerun = lambda declared: check(expected, answer, mode=mode, wrt=wrt, shapes={**context.matrices, **declared},  # noqa: E731
-                                       rtol=rtol, digits=digits, seed=seed, _shape_probe=False)
-        verdict = _matrix_operator_on_undeclared([expected, answer], context, claims, rerun) \
-            or _commuting_probe(verdict, [expected, answer], context, claims) or verdict
+    if _shape_probe:
+        verdict = _undeclared_shapes(verdict, expected, answer, context, claims, mode=mode, wrt=wrt, rtol=rtol,
+                                     digits=digits, seed=seed)
     return verdict
+
+
+def _undeclared_shapes(verdict: Verdict, expected: str, answer: str, context: Context, claims, **options) -> Verdict:
+    """An "equivalent" found with undeclared names read as numbers must hold as the matrices their
+    notation suggests, as square matrices under a determinant or trace, and without commuting."""
+    if not verdict.equivalent:
+        return verdict
+
+    def rerun(declared):
+        return check(expected, answer, shapes={**context.matrices, **declared}, _shape_probe=False, **options)
+
+    texts = [expected, answer]
+    as_matrices = check_as_matrices(texts, context.matrices, rerun)
+    if as_matrices == HELD:  # the shapes the notation suggests were tried, at two sets of sizes
+        return verdict
+    return as_matrices or _matrix_operator_on_undeclared(texts, context, claims, rerun) \
+        or _commuting_probe(verdict, texts, context, claims) or verdict
 
 
 # --- capitals that might be matrices ---------------------------------------------------------

@@ -302,10 +302,10 @@ class Softmax(sp.MatrixExpr):
 
     def doit(self, **hints):
         arg = self.arg.doit(**hints)
-        if isinstance(arg, sp.MatrixBase):
+        if isinstance(arg, sp.MatrixBase):  # each column its own softmax (a vector: the one column)
             exps = arg.applyfunc(sp.exp)
-            total = sum(exps)
-            return sp.ImmutableMatrix(exps.applyfunc(lambda e: e / total))
+            totals = [sum(exps[:, j]) for j in range(exps.cols)]
+            return sp.ImmutableMatrix(exps.rows, exps.cols, lambda i, j: exps[i, j] / totals[j])
         return Softmax(arg)
 
     def _entry(self, i, j, **kwargs):

@@ -49,6 +49,29 @@ class DLLatexPrinter(LatexPrinter):
             return rf"{body}^{{{self._print(power)}}}"
         return super()._print_Pow(expr)
 
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        if rows == 1 and cols != 1:
+            return r"\mathbf{1}^{\top}"
+        return r"\mathbf{1}" if cols == 1 else r"\mathbf{1} \mathbf{1}^{\top}"
+
+    def _print_OrderedMatAdd(self, expr):
+        # symdl.expr's results: the terms in the order they were built (x - a, not -a + x); a term that prints with a
+        # leading minus is subtracted.
+        parts = []
+        for k, term in enumerate(expr.args):
+            text = self._print(term)
+            if k == 0:
+                parts.append(text)
+            elif text.startswith("-"):
+                parts.append("- " + text[1:].lstrip())
+            else:
+                parts.append("+ " + text)
+        return " ".join(parts)
+
+    def _print_DiagonalOf(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
@@ -78,6 +101,9 @@ class DLLatexPrinter(LatexPrinter):
         return prefix + " ".join(parts)
 
     def _factor(self, arg) -> str:
+        body = getattr(getattr(arg, "function", None), "expr", None)
+        if type(arg).__name__ == "ElementwiseApplyFunction" and isinstance(body, (sp.Add, sp.Mul)):
+            return rf"\left({self._print(arg)}\right)"  # (1 - tanh^2(a)) ⊙ g, not 1 - tanh^2(a) ⊙ g
         if isinstance(arg, (sp.MatAdd, sp.HadamardProduct, sp.Add)) or (
             isinstance(arg, sp.MatMul) and arg.args and arg.args[0] == -1
         ):

@@ -312,5 +312,46 @@ def layer_norm(g: Graph, name: str, operand, parents: dict, epsilon=sp.Rational(
     return g.define(name, value, _nodes(parents), "layernorm", backward, rule="layer normalisation")
 
 
+def softmax(g: Graph, name: str, operand, parents: dict) -> Node:
+    """Softmax of each column (a vector's softmax; for a matrix, column by column)."""
+    rows, cols = operand.shape
+    p = sp.MatrixSymbol(name, rows, cols)  # the node's own value: the rule is written with it
+
+    def backward(delta):
+        weighted = sp.HadamardProduct(p, delta)
+        return _send(operand, parents, sp.MatAdd(weighted, sp.MatMul(-1, sp.HadamardProduct(
+            p, sp.MatMul(sp.OneMatrix(rows, rows), weighted)))),
+            r"softmax, each column: $p \odot (G - \mathbf{1} \mathbf{1}^{T} (p \odot G))$")
+
+    return g.define(name, Softmax(operand), _nodes(parents), "softmax", backward, rule="softmax of each column")
+
+
+def squared_error(g: Graph, name: str, prediction, target, parents: dict) -> Node:
+    r"""``½ \|y - t\|^{2}``."""
+    residual = sp.MatAdd(prediction, sp.MatMul(-1, target))
+    value = sp.Trace(sp.MatMul(sp.Transpose(residual), residual)) / 2
+
+    def backward(delta):
+        return (_send(prediction, parents, sp.MatMul(delta, residual), "squared error: the residual y - t")
+                + _send(target, parents, sp.MatMul(-1, delta, residual), "squared error: minus the residual"))
+
+    return g.define(name, value, _nodes(parents), "loss", backward, rule="squared error")
+
+
+def cross_entropy(g: Graph, name: str, probabilities, target, parents: dict) -> Node:
+    r"""``-\sum t \odot \log p`` over every entry (a column, or a batch of columns)."""
+    rows, cols = probabilities.shape
+    u = sp.Dummy("u", real=True)
+    log_p = elementwise(sp.Lambda(u, sp.log(u)), probabilities)
+    value = -sp.Trace(sp.MatMul(sp.Transpose(target), log_p))
+
+    def backward(delta):
+        inverse = elementwise(sp.Lambda(u, 1 / u), probabilities)
+        return _send(probabilities, parents, sp.MatMul(-1, delta, sp.HadamardProduct(target, inverse)),
+                     "cross-entropy: minus the target divided by the probabilities")
+
+    return g.define(name, value, _nodes(parents), "loss", backward, rule="cross-entropy")
+
+
 def _nodes(parents: dict) -> tuple:
     return tuple(dict.fromkeys(parents.values()))

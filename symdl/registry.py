@@ -110,8 +110,32 @@ def _written(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def network_path(name: str) -> Path | None:
+    """The network file ``name`` gives: a path to a ``.toml`` file with ``[[layer]]`` tables, or the
+    stem of one shipped in ``derivations/networks/``."""
+    if name.endswith(".toml"):
+        from symdl.network import is_network_file
+
+        return Path(name) if is_network_file(name) else None
+    for folder in _folders():
+        candidate = folder / "networks" / f"{name}.toml"
+        if re.fullmatch(r"[A-Za-z0-9_-]+", name) and candidate.is_file():
+            return candidate
+    return None
+
+
+def is_network(name: str) -> bool:
+    return name not in _catalogue() and network_path(name) is not None
+
+
 def build(name: str, **params):
-    """Build the named derivation; unknown parameters, and parameters over the size budget, are refused by name."""
+    """Build the named derivation (or network file); unknown parameters, and parameters over the size
+    budget, are refused by name."""
+    if is_network(name):
+        from symdl.network import load
+
+        reject_unknown(params, {})
+        return load(network_path(name))
     from symdl import budget
 
     module = get(name)
@@ -120,4 +144,5 @@ def build(name: str, **params):
     return module.build(**params)
 
 
-__all__ = ["modules", "names", "summaries", "get", "build", "parameters", "ParameterError"]
+__all__ = ["modules", "names", "summaries", "get", "build", "parameters", "is_network", "network_path",
+           "ParameterError"]

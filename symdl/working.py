@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symdl.check import (
-    Claim, _bind, _derivation, _frozen, _problem_maker, decide, parse_shapes,
+    Claim, _bind, _derivation, _frozen, _problem_maker, _undeclared_shapes, decide, parse_shapes,
 )
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.decide.compare import remembering
@@ -136,6 +136,7 @@ class _Setting:
     unhonoured_names: set = field(default_factory=set)
     data: set = field(default_factory=set)  # decimals known to be exact values (given, or reached exactly)
     digits: int | None = None
+    bare: bool = False  # no shapes, facts or derivation: every name is a number unless its notation says not
 
 
 def check_working(text: str, expected: str | None = None, derivation: str | None = None, params: dict | None = None,
@@ -257,7 +258,8 @@ def _setting(derivation, params, shapes, assume, indices, seed, size_seed: str =
             spd=frozenset(problem.spd) | frozenset(facts.spd), symmetric=frozenset(facts.symmetric),
             bounds=dict(facts.bounds), models=tuple(facts.models), size_seed=size_seed)
 
-    return _Setting(context, make, bounds, set(facts.names_of_unhonoured)), result
+    bare = not derivation and not shapes and not assume and not context.matrices
+    return _Setting(context, make, bounds, set(facts.names_of_unhonoured), bare=bare), result
 
 
 def _bounded(expr, bounds):
@@ -331,6 +333,10 @@ def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Sett
             verdict = dataclasses.replace(verdict, diagnosis=_rounding_or_slip(previous, side))
     if verdict.verdict == "not_equivalent" and _rests_on_unhonoured(previous, side, setting):
         verdict = undecided("this step may rest on a fact symdl cannot honour")
+    if verdict.verdict == "equivalent" and setting.bare:
+        # as in a one-line answer: equal as numbers must also hold as the matrices the notation suggests
+        verdict = _undeclared_shapes(verdict, previous.text, side.text, setting.context,
+                                     [Claim(previous.value, side.value, tolerance, "")], rtol=rtol, seed=seed)
     return StepVerdict(line, side.text, verdict.verdict, verdict.diagnosis, verdict.counterexample, verdict.method,
                        verdict.detail, relation)
 

@@ -247,6 +247,33 @@ EXPECTED = [
     row("binary-fraction-blind-sine", "x", r"x + \sin(2^{200}\pi x)", {}, NE),
     row("binary-fraction-blind-cosine", "1", r"\cos(2^{200}\pi x)", {}, NE),
     row("binary-fraction-blind-floor", "0", r"\lfloor 2^{200}x\rfloor - 2^{200}x", {}, NE),
+    # --- false "equivalent": undeclared names whose notation says matrix or vector (review 2) ----------
+    row("backprop-transpose-dropped-layer-index", r"(W^{(2)})^{T}\delta^{(3)}\odot\sigma'(z^{(2)})",
+        r"W^{(2)}\delta^{(3)}\odot\sigma'(z^{(2)})", {}, NOT_EQ),
+    row("outer-product-as-inner", r"\delta^{(l)}(a^{(l-1)})^{T}", r"(a^{(l-1)})^{T}\delta^{(l)}", {}, NOT_EQ),
+    row("outer-product-same", r"\delta^{(l)}(a^{(l-1)})^{T}", r"\delta^{(l)}\left(a^{(l-1)}\right)^{T}", {}, EQ),
+    row("matrix-vector-order-one-capital", "Wx", "xW", {}, NOT_EQ),
+    row("matrix-vector-order-layer-index", r"W^{(1)}x", r"xW^{(1)}", {}, NOT_EQ),
+    row("hadamard-moved-across-product", r"(W^T\delta)\odot\sigma'(z)", r"W^T(\delta\odot\sigma'(z))", {}, NOT_EQ),
+    row("hadamard-commutes", r"(W^T\delta)\odot\sigma'(z)", r"\sigma'(z)\odot(W^T\delta)", {}, EQ),
+    row("diag-moved-across-product", r"\operatorname{diag}(s)W^T\delta", r"W^T\operatorname{diag}(s)\delta", {}, NOT_EQ),
+    row("one-norm-as-two-norm", r"\|x\|_1", r"\|x\|_2", {}, NOT_EQ),
+    row("norm-of-hadamard", r"\|x\|\|y\|", r"\|x \odot y\|", {}, NOT_EQ),
+    row("squared-norm-as-inner-product", r"\|w\|_2^2", r"w^Tw", {}, EQ),
+    row("sigmoid-of-affine-undeclared", r"\sigma(Wx+b)", r"\frac{1}{1+e^{-(Wx+b)}}", {}, EQ),
+    row("objective-transpose-misplaced", r"\|Xw-y\|^2", r"w^TXX^Tw - 2w^TX^Ty", OBJ, NOT_EQ),
+    row("objective-least-squares-expanded", r"\|Xw-y\|^2", r"w^TX^TXw - 2w^TX^Ty", OBJ, EQ),
+    row("working-product-order", "AB", r"AB \\ = BA", {}, NOT_EQ),
+    row("working-transpose-of-product", r"(AB)^{T}", r"(AB)^{T} \\ = A^{T}B^{T}", {}, NOT_EQ),
+    row("working-transpose-of-product-right", r"(AB)^{T}", r"(AB)^{T} \\ = B^{T}A^{T}", {}, EQ),
+    row("working-logdet-gradient", r"\frac{\partial}{\partial X}\log\det X",
+        r"\frac{\partial}{\partial X}\log\det X \\ = X^{-1}", {}, NOT_EQ),
+    row("derivative-of-function-untaken", r"\tanh'(a) = 1-\tanh^2(a)", r"\frac{\partial \tanh(a)}{\partial a}", {}, NE),
+    row("derivative-of-bracket-untaken", r"\frac{\partial L}{\partial w} = 2(w-t)", r"\frac{\partial (w-t)^2}{\partial w}", {}, NE),
+    row("derivative-mathrm-d-untaken", r"\sigma'(x) = \sigma(x)(1-\sigma(x))", r"\frac{\mathrm d}{\mathrm dx}\frac{1}{1+e^{-x}}",
+        {}, NE),
+    row("derivative-taken-after-leibniz-name", r"\frac{\partial L}{\partial w} = 2(w-t)",
+        r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -323,6 +350,8 @@ DERIVATION = [
     drow("gaussian-nll-plus-hidden-term", "gaussian-sse", GS_NLL + r" + e^{-(\sigma^{2}+300)}", NE),
     # --- false "equivalent": restating the target in Leibniz notation ---------------------------------
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
+    drow("tanh-prime-restated-as-partial-of-function", "tanh-sigmoid", r"\tanh'(a) = \frac{\partial \tanh(a)}{\partial a}", NE),
+    drow("sigmoid-prime-restated-mathrm-d", "tanh-sigmoid", r"\sigma'(a) = \frac{\mathrm d}{\mathrm da}\frac{1}{1+e^{-a}}", NE),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
     drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ),
@@ -403,3 +432,115 @@ def test_batchnorm_answer_without_epsilon_gets_a_verdict():
                           "--json"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     assert json.loads(run.stdout)["verdict"] == "not_equivalent"
+
+
+# ==== review 2: sampling — differences that live where no random point goes ===========================
+# Each wrong answer sits beside a right near-twin that must stay "equivalent".
+
+def wrow(name, answer, assume, right, reason=None):
+    marks = [xf(reason)] if reason else []
+    return pytest.param(answer, assume, right, id=name, marks=marks)
+
+
+SAMPLING_EXPECTED = [
+    # --- switch-zero-not-tried: a switch is tried on its very zero, not only beside it -----------------
+    row("r2-square-switch-zero", "1", r"\mathbb{1}[x^2-1>0] + \mathbb{1}[x^2-1<0]", {}, NE),
+    row("r2-square-switch-zero-closed", "1", r"\mathbb{1}[x^2-1\geq 0] + \mathbb{1}[x^2-1<0]", {}, EQ),
+    row("r2-cube-switch-zero", "1", r"\mathbb{1}[x^3>0] + \mathbb{1}[x^3<0]", {}, NE),
+    row("r2-cube-switch-zero-closed", "1", r"\mathbb{1}[x^3>0] + \mathbb{1}[x^3\leq 0]", {}, EQ),
+    row("r2-exp-switch-zero", "1", r"\mathbb{1}[e^{x}>1] + \mathbb{1}[e^{x}<1]", {}, NE),
+    row("r2-exp-switch-zero-closed", "1", r"\mathbb{1}[e^{x}\geq 1] + \mathbb{1}[e^{x}<1]", {}, EQ),
+    # --- transcendental-switch: zeros of a switch solved by SymPy, tried on and 10^-30 beside ---------
+    row("r2-sine-near-one", "0", r"\max(0, \sin(x) - 0.9999)", {}, NE),
+    row("r2-sine-at-one", "0", r"\max(0, \sin(x) - 1)", {}, EQ),
+    row("r2-exp-bump", "0", r"\max(0, 1 - 10^{6}(e^{x} - 2)^2)", {}, NE),
+    row("r2-exp-bump-never-on", "0", r"\max(0, -10^{6}(e^{x} - 2)^2)", {}, EQ),
+    row("r2-ln2-as-decimal", r"\mathbb{1}[e^{x} > 2]", r"\mathbb{1}[x > 0.6931471805599453]", {}, NE),
+    row("r2-ln2-exact", r"\mathbb{1}[e^{x} > 2]", r"\mathbb{1}[x > \ln 2]", {}, EQ),
+    row("r2-objective-sine-dip", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, \sin(w)-0.9999)", OBJ, NE),
+    row("r2-objective-sine-never-dips", "(w-1)^2", r"(w-1)^2 - 10^{6}\max(0, \sin(w)-1)", OBJ, EQ),
+    row("r2-log-far-out", "0", r"\max(0, \log(x^2) - 100)", {}, NE),
+    row("r2-log-far-out-rewritten", r"\max(0, \log(x^2) - 100)", r"\max(0, 2\log|x| - 100)", {}, EQ),
+    row("r2-sqrt-far-out", "x", r"x + \max(0, \sqrt{x^2+1} - 10^{15})", {}, NE),
+    row("r2-sqrt-never-on", "x", r"x + \max(0, \sqrt{x^2} - \sqrt{x^2+1})", {}, EQ),
+    row("r2-cos-mask", r"\operatorname{ReLU}(x)", r"\operatorname{ReLU}(x)\,\mathbb{1}[\cos(x) > -0.9999]", {}, NE),
+    row("r2-cos-mask-always-on", r"\operatorname{ReLU}(x)", r"\operatorname{ReLU}(x)\,\mathbb{1}[\cos(x) \geq -1]", {},
+        EQ),
+]
+
+
+SAMPLING_EXPECTED += [
+    # --- size-window: sizes on both sides of a threshold, and above every number of a high degree ----
+    row("r2-size-product-vanishing-2-to-24", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \prod_{k=2}^{24}(n-k)", {}, NE),
+    row("r2-size-product-shifted", r"\prod_{k=2}^{24}(n-k)", r"\prod_{k=1}^{23}(n-k-1)", {}, EQ),
+    row("r2-size-min-30", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,30)} x_i", {}, NE),
+    row("r2-size-min-30-completed", r"\sum_{i=1}^{n} x_i",
+        r"\sum_{i=1}^{\min(n,30)} x_i + \sum_{i=31}^{\max(n,30)} x_i", {}, EQ),
+    row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
+    row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
+    # --- index-window: an index compared with a number takes that number --------------------------
+    row("r2-index-row-8", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8]", {}, NE),
+    row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
+        r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer", "options", "right"), SAMPLING_EXPECTED)
+def test_sampling_expected_mode(expected, answer, options, right):
+    verdict = check(expected, answer, **options)
+    assert _verdict_ok(verdict.verdict, right), verdict
+
+
+SAMPLING_WORKINGS = [
+    # --- closed-bound-endpoint: x >= 0 lets x be 0, and the end is sampled -----------------------------
+    wrow("r2-closed-bound-zero", r"\mathbb{1}[x>0] \\ = 1", [r"x \geq 0"], NE),
+    wrow("r2-closed-bound-zero-right", r"\mathbb{1}[x\geq 0] \\ = 1", [r"x \geq 0"], EQ),
+    wrow("r2-open-bound-zero-right", r"\mathbb{1}[x>0] \\ = 1", [r"x > 0"], EQ),
+    wrow("r2-keep-probability-one", r"\mathbb{1}[p<1] \\ = 1", [r"0 \leq p \leq 1"], NE),
+    wrow("r2-keep-probability-one-right", r"\mathbb{1}[p\leq 1] \\ = 1", [r"0 \leq p \leq 1"], EQ),
+    wrow("r2-floor-at-closed-end", r"\lfloor x \rfloor \\ = 0", [r"0 \leq x \leq 1"], NE),
+    wrow("r2-floor-below-open-end", r"\lfloor x \rfloor \\ = 0", [r"0 \leq x < 1"], EQ),
+    wrow("r2-closed-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x \geq 1"], NE),
+    wrow("r2-open-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x > 1"], EQ),
+    wrow("r2-closed-bound-sqrt-square", r"\sqrt{x^2} \\ = x", [r"x \geq 0"], EQ),
+]
+
+
+@pytest.mark.parametrize(("answer", "assume", "right"), SAMPLING_WORKINGS)
+def test_sampling_workings(answer, assume, right):
+    from symdl.working import check_working
+
+    verdict = check_working(answer, assume=assume).verdict
+    assert _verdict_ok(verdict.verdict, right), verdict
+
+
+SAMPLING_DERIVATION = [
+    # --- size-window -------------------------------------------------------------------------------
+    drow("r2-sigmoid-chain-K-above-30", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k (1 + \mathbb{1}[K > 30])", NE),
+    drow("r2-sigmoid-chain-K-above-30-cancelled", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k (1 + \mathbb{1}[K > 30] - \mathbb{1}[K \geq 31])", EQ),
+    drow("r2-hessian-D-above-30", "hessian-quadratic", HQ_E + r" + \mathbb{1}[D>30]", NE),
+    drow("r2-hessian-D-above-30-cancelled", "hessian-quadratic", HQ_E + r" + \mathbb{1}[D>30] - \mathbb{1}[D\geq 31]", EQ),
+    drow("r2-residual-n-above-13", "residual-block",
+         RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13])(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}",
+         NE),
+    drow("r2-residual-n-above-13-cancelled", "residual-block",
+         RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13] - \mathbb{1}[n \geq 14])"
+         r"(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
+    # --- index-window ------------------------------------------------------------------------------
+    drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
+    drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",
+         r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9] - \mathbb{1}[k > 8]\mathbb{1}[k < 10]", EQ),
+    drow("r2-softmax-class-40", "softmax", SM_L + r" + \mathbb{1}[i = 40]", NE),
+    drow("r2-softmax-class-40-cancelled", "softmax", SM_L + r" + \mathbb{1}[i = 40] - \mathbb{1}[i \geq 40]\mathbb{1}[i \leq 40]", EQ),
+    drow("r2-outer-product-row-9", "backprop-outer-product", BPI + r" + \mathbb{1}[i = 9]", NE),
+    drow("r2-outer-product-row-9-cancelled", "backprop-outer-product",
+         BPI + r" + \mathbb{1}[i = 9] - \mathbb{1}[i > 8]\mathbb{1}[i < 10]", EQ),
+]
+
+
+@pytest.mark.parametrize(("derivation", "answer", "right"), SAMPLING_DERIVATION)
+def test_sampling_derivation_mode(derivation, answer, right):
+    verdict = check_derivation(derivation, answer)
+    assert _verdict_ok(verdict.verdict, right), verdict

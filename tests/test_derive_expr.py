@@ -27,7 +27,7 @@ def _spd(n, rng):
 
 # (tex, wrt, expected LaTeX of each result, NumPy forward f(values), how to draw each name)
 CASES = [
-    (r"\|Xw-y\|^2+\lambda\|w\|^2", ["w"], [r"2 \lambda w + 2 X^{\top} \left(X w - y\right)"],
+    (r"\|Xw-y\|^2+\lambda\|w\|^2", ["w"], [r"2 X^{\top} \left(X w - y\right) + 2 \lambda w"],
      lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + v[r"\lambda"] * np.sum(v["w"] ** 2)),
     (r"x^T A x", ["x"], [r"\left(A + A^{\top}\right) x"], lambda v: (v["x"].T @ v["A"] @ v["x"]).item()),
     (r"\|Ax-b\|^2", ["x"], [r"2 A^{\top} \left(A x - b\right)"], lambda v: np.sum((v["A"] @ v["x"] - v["b"]) ** 2)),
@@ -51,6 +51,11 @@ CASES = [
     (r"\det(X)", ["X"], None, lambda v: np.linalg.det(v["X"])),
     (r"\|X\|_F^2 + \operatorname{tr}(X)", ["X"], None, lambda v: np.sum(v["X"] ** 2) + np.trace(v["X"])),
     (r"\sum_{i=1}^{3} 0 + a^T (x \odot x)", ["x"], None, lambda v: (v["a"].T @ (v["x"] * v["x"])).item()),
+    (r"\log\sum_{i} e^{z_i}", ["z"], [r"\operatorname{softmax}\left(z\right)"], lambda v: np.log(np.sum(np.exp(v["z"])))),
+    (r"-t^T\log\operatorname{softmax}(z)", ["z"], None,
+     lambda v: float(-v["t"][:, 0] @ (v["z"][:, 0] - np.log(np.sum(np.exp(v["z"])))))),
+    (r"a^T\operatorname{softmax}(z)", ["z"], None, lambda v: float(v["a"][:, 0] @ np.exp(v["z"][:, 0]) / np.sum(np.exp(v["z"])))),
+    (r"\sum_{i} z_i^2 + \sum_i \log(1 + e^{z_i})", ["z"], None, lambda v: np.sum(v["z"] ** 2) + np.sum(np.log1p(np.exp(v["z"])))),
     (r"\lambda w^T w + \|\tanh(Wx)\|^2", ["W", "x"], None,
      lambda v: v[r"\lambda"] * np.sum(v["w"] ** 2) + np.sum(np.tanh(v["W"] @ v["x"]) ** 2)),
 ]
@@ -66,15 +71,14 @@ def _values(derivation, rng):
 
 
 def _evaluate(expr, derivation, values, scalars):
-    sized = expr.xreplace(dict(derivation.sizes))
-    swap = {}
-    for m in sized.atoms(sp.MatrixSymbol):
-        swap[m] = sp.ImmutableMatrix(values[m.name])
-    swap.update({sp.Symbol(k, real=True): v for k, v in scalars.items()})
-    explicit = sized.xreplace(swap).replace(lambda x: isinstance(x, sp.Identity),
-                                            lambda x: sp.ImmutableMatrix(sp.eye(int(x.shape[0]))))
-    out = explicit.doit()
-    return np.array(sp.N(out).tolist() if hasattr(out, "tolist") else [[sp.N(out)]], dtype=float)
+    """The claim's value, compiled by symdl's array compiler (the truth is the NumPy forward)."""
+    from symdl.numeric.compile import compile_arrays, leaves_of, prepare
+
+    expr = prepare(expr.xreplace({sp.Symbol(k, real=True): sp.Float(v) for k, v in scalars.items()}),
+                   dict(derivation.sizes), 0)
+    leaves = leaves_of([expr])
+    out = compile_arrays([expr], leaves)(*[values[leaf.name][None] for leaf in leaves], batch=1)[0][0]
+    return np.atleast_2d(np.asarray(out, dtype=float))
 
 
 def _central(f, values, name, h=1e-6):
@@ -90,7 +94,7 @@ def _central(f, values, name, h=1e-6):
 
 @pytest.mark.parametrize("tex, wrt, expected, forward", CASES, ids=[c[0] for c in CASES])
 def test_result_is_textbook_verified_and_agrees_with_finite_differences(tex, wrt, expected, forward):
-    derivation, failed = derive_checked(tex, wrt, ["t=scalar"] if "t" in tex else None)
+    derivation, failed = derive_checked(tex, wrt, ["t=scalar"] if "t w" in tex or "-t\\log\\sigma" in tex else None)
     assert not failed, [r.line() for r in failed]
     assert len(derivation.results) == len(wrt)
     if expected:
@@ -98,7 +102,7 @@ def test_result_is_textbook_verified_and_agrees_with_finite_differences(tex, wrt
     rng = np.random.default_rng(RNG_SEED)
     values = _values(derivation, rng)
     scalars = {r"\lambda": 0.7, "t": 0.3}
-    every = {**values, **scalars}
+    every = {**scalars, **values}
     for name, (key, result) in zip(wrt, derivation.results.items()):
         got = _evaluate(result, derivation, values, scalars).reshape(values[name].shape)
         want = _central(forward, every, name)
@@ -145,7 +149,7 @@ def test_json_has_exactly_one_result_per_wrt(capsys):
 
 
 @pytest.mark.parametrize("tex, wrt, message", [
-    (r"\sum_i x_i", "x", r"a sum over an index (\sum)"),
+    (r"\sum_i x_i y_i", "x", r"a sum over an index (\sum)"),
     (r"Ax", "x", "not a scalar"),
     (r"x^T x", "y", "no name 'y'"),
     (r"__import__('os').system('true')", "x", "parse_error"),
@@ -231,3 +235,36 @@ def test_a_wrong_jacobian_fails_its_check():
 def test_hessian_of_a_matrix_variable_is_refused(capsys):
     assert main(["derive", "--expr", r"\operatorname{tr}(X^TX)", "--wrt", "X", "--hessian"]) == 2
     assert "not a matrix" in capsys.readouterr().err
+
+
+def test_readme_section_shows_real_output(capsys):
+    """Every line the README's "Deriving your own" examples show is printed, in order ("…" skips)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Deriving your own expressions and networks", 1)[1].split("\n## ", 1)[0]
+    sessions = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                sessions.append((line[2:], []))
+            else:
+                sessions[-1][1].append(line)
+    assert len(sessions) == 5
+    for command, shown in sessions:
+        assert main(shlex.split(command)[1:]) == 0, command
+        printed = capsys.readouterr().out.splitlines()
+        position, gap = 0, False
+        for line in shown:
+            if line == "…":
+                gap = True
+                continue
+            if gap:
+                assert line in printed[position:], f"{command}: {line!r} is not printed"
+                position = printed.index(line, position) + 1
+                gap = False
+            else:
+                assert printed[position] == line, f"{command}: {printed[position]!r} != {line!r}"
+                position += 1

@@ -17,13 +17,16 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
-from symdl.decide.points import Point, dyadic
+from symdl.decide.points import Bound, Point, dyadic
 from symdl.decide.precision import precise
+from symdl.decide.roots import solved_zeros
 from symdl.functions import relu, step
 
 MAX_BREAKPOINTS = 8
 ROOTS_PER_BREAKPOINT = 3
 OFFSETS = (1e-9, 1e-5, 1e-2)  # relative distances from a zero, on each side
+FINE = Fraction(1, 10 ** 30)  # relative distance from a solved zero, on each side
+SOLVED_PER_BREAKPOINT = 6
 GRID = sorted({sign * 10 ** (k / 2) for k in range(-14, 25) for sign in (1, -1)} | {0.0})
 
 
@@ -69,11 +72,19 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
         if variable is None:
             continue
         found = sorted(_zeros(g, variable, base, problem.meanings, seed), key=abs)[:ROOTS_PER_BREAKPOINT]
-        roots.setdefault(variable, []).extend(found)
         if isinstance(g, sp.sin):
             integers.setdefault(variable, []).extend(Fraction(round(r)) for r in found)
         else:
             integers.setdefault(variable, []).extend(_exact_zeros(g, variable, base, problem.meanings, seed))
+            for zero, exact in _solved(g, variable, base, problem.meanings):
+                # a zero solved exactly: tried on itself when rational, and 10^{-30} to either side
+                integers.setdefault(variable, []).append(zero)
+                if not exact:
+                    distance = FINE * (1 + abs(zero))
+                    integers[variable] += [zero - distance, zero + distance]
+                if not any(abs(float(zero) - r) <= 1e-12 * (1 + abs(r)) for r in found):
+                    found.append(float(zero))
+        roots.setdefault(variable, []).extend(found)
     made = []
     for variable, found in roots.items():
         values = []
@@ -85,7 +96,7 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
         values += [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]
         exact = sorted(set(integers.get(variable, [])))
         for value in [dyadic(v) for v in values] + exact:
-            if _allowed(variable, float(value), base):
+            if _allowed(variable, value, base):
                 made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
                                   {("s", variable.name): value}, base.spd, base.symmetric, dict(base.bounds)))
     return made
@@ -144,12 +155,23 @@ def _input_matrices(problem) -> list:
     return sorted(found.items())
 
 
-def _allowed(variable, value: float, base: Point) -> bool:
+def _allowed(variable, value, base: Point) -> bool:
     """Whether the variable may take this value: its sign and the bounds a fact put on it."""
     if (variable.is_positive and value <= 0) or (variable.is_nonnegative and value < 0):
         return False
-    low, high = base.bounds.get(variable.name, (None, None))
-    return (low is None or value > low) and (high is None or value < high)
+    low, high, low_closed, high_closed = Bound(*base.bounds.get(variable.name, (None, None)))
+    return (low is None or value > low or (low_closed and value == low)) and \
+        (high is None or value < high or (high_closed and value == high))
+
+
+def _solved(g, variable, base: Point, meanings) -> list:
+    """The zeros SymPy solves for (:mod:`symdl.decide.roots`), the other symbols at the base point."""
+    known = {}
+    for symbol in g.free_symbols - {variable}:
+        if not isinstance(symbol, sp.Symbol) or symbol in meanings or (symbol.is_integer and symbol not in base.sizes):
+            return []
+        known[symbol] = base.scalar(symbol)
+    return (solved_zeros(g, variable, known) or [])[:SOLVED_PER_BREAKPOINT]
 
 
 def _plain_variable(g):

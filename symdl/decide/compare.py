@@ -29,6 +29,8 @@ from symdl.decide.precision import (
 )
 from symdl.decide.prove import prove_equal
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
+from symdl.decide.windows import CAP as WINDOW_CAP
+from symdl.decide.windows import thresholds, window_sets
 
 POINTS_SCALAR = 10  # random points for a problem without sizes
 TOTAL_POINTS = 16  # random points shared out over the sets of sizes
@@ -180,10 +182,17 @@ def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     sizes_needed = size_symbols(*every) | {s for r in ranges for s in r.free_symbols}
     cheap = not any(isinstance(e, sp.Basic) and (getattr(e, "is_Matrix", False) or e.has(sp.MatrixSymbol))
                     for e in every)
-    sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=problem.size_seed or _fingerprint(problem))
+    size_seed = problem.size_seed or _fingerprint(problem)
+    sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=size_seed)
+    sides = (problem.expected, problem.answer)
+    indices = sorted(set(free_indices(*sides)) | set(family_indices(problem.index_ranges, *sides)), key=str)
+    index_windows = {i: thresholds(sides, i) for i in indices}
+    sets += window_sets(sides, sizes_needed, index_windows, problem.index_ranges, sets, problem.sizes, cheap,
+                        size_seed)
     for number, sizes in enumerate(sets):
         thorough = number < FULL_INDEX_SETS  # every free-index value at one point of the first sets
-        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)), thorough)
+        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)), thorough,
+                            index_windows)
         if status == _STOP:
             break
         evidence.sizes_tried += status == _INFORMATIVE
@@ -199,10 +208,11 @@ def _fingerprint(problem: Problem) -> str:
 
 
 def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidence, per_size: int,
-               thorough: bool = True) -> str:
+               thorough: bool = True, index_windows: dict | None = None) -> str:
     indices = sorted(set(free_indices(problem.expected, problem.answer))
                      | set(family_indices(problem.index_ranges, problem.expected, problem.answer)), key=str)
     assignments = _assignments(indices, problem.index_ranges, sizes, _fingerprint(problem))
+    at_thresholds = _threshold_assignments(indices, problem.index_ranges, sizes, index_windows or {})
     base = points(seed, sizes, per_size if sizes else POINTS_SCALAR, problem.spd, problem.symmetric, problem.bounds)
     extra = breakpoint_points(problem, base[0], seed) + entry_switch_points(problem, base[0], seed)
     start = start_digits(problem.expected, problem.answer)
@@ -211,7 +221,7 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
     for n, point in enumerate(base + extra):
         if large and POINTS_PER_SIZE_LARGE <= n < len(base):
             continue
-        for assignment in (assignments if thorough and n == 0 else _rotation(assignments, n)):
+        for assignment in (assignments if thorough and n == 0 else _rotation(assignments, n)) + at_thresholds:
             result = _sample(problem, point, assignment, start, rtol, exactness, seed, evidence)
             if result in (_STOP, _SKIP_SIZES):
                 return result if result == _STOP else (_INFORMATIVE if informative else _NOTHING)
@@ -418,6 +428,22 @@ def _assignments(indices, ranges: dict, sizes: dict, seed: object = 0) -> list[d
             combos.add(tuple(rng.choice(span) for span in spans))
         combos = sorted(combos)
     return [dict(zip(indices, combo)) for combo in combos]
+
+
+def _threshold_assignments(indices, ranges: dict, sizes: dict, windows: dict) -> list[dict]:
+    """Free-index values a claim compares an index with (``\\mathbb{1}[i=8]``), tried at every point:
+    each such value of one index (within its range; an undeclared range stretches to it), the others 1."""
+    made = []
+    for index in indices:
+        top = ranges.get(index)
+        if top is None:
+            top = WINDOW_CAP
+        top = int(sp.sympify(top).xreplace({k: sp.Integer(v) for k, v in sizes.items()})) \
+            if isinstance(top, sp.Basic) else int(top)
+        for value in sorted(windows.get(index, ())):
+            if 1 <= value <= top:
+                made.append({other: value if other == index else 1 for other in indices})
+    return made
 
 
 def _rotation(assignments: list, n: int) -> list:

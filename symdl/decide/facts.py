@@ -22,6 +22,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symdl.decide.points import Bound
 from symdl.errors import SymdlError
 
 _WORDS = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\{([^}]*)\}")
@@ -30,7 +31,7 @@ _WORDS = re.compile(r"\\(?:text|textrm|mathrm|operatorname)\{([^}]*)\}")
 @dataclass
 class Facts:
     positive: set = field(default_factory=set)  # (name, whether it is an indexed family)
-    bounds: dict = field(default_factory=dict)  # name -> (low, high)
+    bounds: dict = field(default_factory=dict)  # name -> Bound(low, high, low_closed, high_closed)
     symmetric: set = field(default_factory=set)
     spd: set = field(default_factory=set)
     definitions: dict = field(default_factory=dict)
@@ -122,6 +123,7 @@ def _family(expr):
 
 def _inequality(values, relations, facts: Facts) -> bool:
     low = high = None
+    low_closed = high_closed = False
     name = subject = None
     for k, value in enumerate(values):
         if value.is_number:
@@ -136,16 +138,17 @@ def _inequality(values, relations, facts: Facts) -> bool:
             if relation is None or not (0 <= neighbour < len(values)) or not values[neighbour].is_number:
                 continue
             number = Fraction(*map(int, sp.Rational(values[neighbour]).as_numer_denom()))
+            closed = relation in (r"\le", r"\ge")
             above = (relation in (">", r"\ge")) == after  # the name is above the number
-            if above:
-                low = number if low is None else max(low, number)
-            else:
-                high = number if high is None else min(high, number)
+            if above and (low is None or number > low or (number == low and not closed)):
+                low, low_closed = number, closed
+            elif not above and (high is None or number < high or (number == high and not closed)):
+                high, high_closed = number, closed
     if name is None or (low is None and high is None):
         return False
-    if low is not None and low >= 0:
-        facts.positive.add((name, isinstance(subject, sp.Indexed)))
-    facts.bounds[name] = (low, high)
+    if low is not None and (low > 0 or (low == 0 and not low_closed)):
+        facts.positive.add((name, isinstance(subject, sp.Indexed)))  # x >= 0 lets x be 0: not positive
+    facts.bounds[name] = Bound(low, high, low_closed, high_closed)
     return True
 
 

@@ -14,6 +14,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -25,6 +26,19 @@ DECADES = (0.3, 1.0, 2.0, 0.6, 3.0, 1.5, 4.0, 0.2, 2.5, 5.0, 1.0, 3.5)
 SIZE_RANGES = ((2, 4), (4, 7), (6, 11))
 MORE_SIZE_RANGES = ((3, 9), (5, 13))
 LARGE_SIZE = (12, 24)  # one symbol at a time, the others small: the cost stays that of one large size
+
+
+class Bound(NamedTuple):
+    """Where a fact puts a value: between ``low`` and ``high`` (either may be None); a closed end
+    (``x \\geq 0``) may be taken, and is: at point 1 (and 3) of every set of sizes."""
+
+    low: Fraction | None
+    high: Fraction | None
+    low_closed: bool = False
+    high_closed: bool = False
+
+
+EDGE_POINTS = (1, 3)  # point numbers where a value with a closed bound sits on its end
 
 
 def size_sets(size_symbols, given: dict, many: bool = False, seed: object = 0) -> list[dict]:
@@ -145,7 +159,9 @@ class Point:
         rng = _rng(self.seed, self.number, *key)
         bound = self._bound(key)
         if bound is not None:
-            return _within(rng, *bound, self.decades)
+            bound = Bound(*bound)
+            edge = _edge(bound, self.number, _rng("edge", self.seed, *sorted(map(str, self.sizes.items())), *key))
+            return edge if edge is not None else _within(rng, bound.low, bound.high, self.decades)
         if kind.endswith("integer"):
             top = max(3, int(round(10 ** min(self.decades, 3.0) * 3)))
             value = rng.randint(1, top)
@@ -157,6 +173,17 @@ class Point:
         if kind == "negative":
             return exact(-magnitude)
         return exact(magnitude if rng.random() < 0.5 else -magnitude)
+
+
+def _edge(bound: Bound, number: int, rng) -> Fraction | None:
+    """The closed end a value takes at this point, if any: at point 1 the low end (the high one when
+    only it is closed, either by lot when both are), at point 3 the other."""
+    ends = [end for end, closed in ((bound.low, bound.low_closed), (bound.high, bound.high_closed)) if closed]
+    if not ends or number not in EDGE_POINTS:
+        return None
+    if len(ends) == 2 and rng.random() < 0.5:
+        ends.reverse()
+    return ends[EDGE_POINTS.index(number) % len(ends)]
 
 
 def _within(rng, low, high, decades: float) -> Fraction:

@@ -138,7 +138,7 @@ def build_document(sources, *, params: dict | None = None, allow_unverified: boo
 def _is_derivation_name(text: str) -> bool:
     from symdl import registry
 
-    return text in registry.names()
+    return text in registry.names() or registry.is_network(text)
 
 
 def _entry(index: int, item: _Item, numbered: bool, seed: int, allow_unverified: bool) -> Entry:

@@ -14,9 +14,9 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from symdl import ops
 from symdl.calculus import DiagonalOf
 from symdl.errors import UnsupportedError
-from symdl.expr.textbook import key, transpose
+from symdl.expr.textbook import canonical_function, key, transpose
 from symdl.functions import scalar
-from symdl.graph import Graph, Node, is_matrix
+from symdl.graph import Graph, Node, Softmax, is_matrix
 
 #: What an unsupported construct is called in the error (by SymPy class name).
 CONSTRUCTS = {
@@ -110,6 +110,13 @@ class Builder:
                 else:
                     terms.append((sp.S.One, self.operand(term)))
             return ops.combination(g, name or self._name(), terms, self._parents([t for _, t in terms]))
+        lse = _log_sum_exp(e)
+        if lse is not None:
+            operand = self.operand(lse)
+            return ops.log_sum_exp(g, name or self._name(), operand, self._parents([operand]))
+        if isinstance(e, Softmax):
+            operand = self.operand(e.arg)
+            return ops.softmax(g, name or self._name(), operand, self._parents([operand]))
         if isinstance(e, sp.log) and isinstance(e.args[0], sp.Determinant):
             operand = self.operand(e.args[0].arg)
             return ops.log_determinant(g, name or self._name(), operand, self._parents([operand]))
@@ -119,6 +126,8 @@ class Builder:
             return ops.scalar_function(g, name or self._name(), expr, self._parents(operands), _scalar_rule(e))
         if isinstance(e, scalar):
             return self._product(e.args[0], name, as_scalar=True)
+        if isinstance(e, sp.MatPow) and e.exp.is_Integer and 1 <= e.exp <= 8:  # X^2 = X X
+            return self.make(sp.MatMul(*[e.base] * int(e.exp)), name)
         if isinstance(e, sp.MatMul):  # before Mul: SymPy's MatMul is a Mul
             return self._product(e, name)
         if isinstance(e, sp.Mul):
@@ -175,6 +184,21 @@ class Builder:
             if key(first) == key(transpose(second)):
                 return second
         return None
+
+
+def _log_sum_exp(e):
+    """z when ``e`` is ``log(1^T e^{z})``, else None."""
+    if not (isinstance(e, sp.log) and isinstance(e.args[0], scalar)):
+        return None
+    inner = e.args[0].args[0]
+    if not (isinstance(inner, sp.MatMul) and len(inner.args) == 2 and isinstance(inner.args[0], sp.OneMatrix)):
+        return None
+    mapped = inner.args[1]
+    if isinstance(mapped, ElementwiseApplyFunction) and mapped.expr.shape[1] == 1:
+        function = canonical_function(mapped.function)
+        if function.expr == sp.exp(function.variables[0]):
+            return mapped.expr
+    return None
 
 
 _SCALAR_FUNCTIONS = {"sigmoid", "tanh", "relu", "sinh", "cosh", "sin", "cos", "atanh", "sigmoid_prime"}

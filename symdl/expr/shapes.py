@@ -17,8 +17,6 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symdl.errors import ParameterError, UnsupportedError
-from symdl.parse import Context, parse
-from symdl.parse.objects import canonical_key
 
 #: Letters given to unknown sizes, in order (a letter the expression uses as a name is skipped).
 SIZE_LETTERS = ("n", "m", "p", "q", "k", "r", "s", "d", "l")
@@ -39,7 +37,9 @@ class Shapes:
     matrices: dict
     sizes: dict  # size symbol -> the integer the checks use
 
-    def context(self) -> Context:
+    def context(self):
+        from symdl.parse import Context
+
         return Context(matrices=self.matrices)
 
 
@@ -67,6 +67,8 @@ def read_shape(name: str, spec: str):
 
 def parse_shape_options(items) -> dict:
     """``["X=3x4", "w=n", "y=scalar"]`` → ``{"X": (3, 4), ...}`` (names in canonical form)."""
+    from symdl.parse.objects import canonical_key
+
     found = {}
     for item in items or ():
         name, sep, spec = item.partition("=")
@@ -88,17 +90,60 @@ def kind_of(name: str) -> str:
 
 
 def names_in(text: str, given: dict) -> list[str]:
-    """The names the expression uses, in order of first appearance (read with every name a scalar)."""
-    expr = parse(text, Context()).expr
+    """The names the expression uses, in order of first appearance.
+
+    Read with every name a scalar (capital letters run together, ``AXBX``, read as matrices, which
+    they are); a plain letter that reading cancelled (``a^T x / b^T x``) is added from the text.
+    """
+    from symdl.errors import ParseError
+    from symdl.parse import Context, parse
+
+    N = sp.Symbol("N", integer=True, positive=True)
+    declared = {name: (N, N) for name, shape in given.items() if tuple(shape) != (1, 1)}
+    for _ in range(8):
+        try:
+            expr = parse(text, Context(matrices=declared)).expr
+            break
+        except (ParseError, UnsupportedError) as error:
+            word = re.search(r"'([A-Z]+)' reads as a word", str(error))
+            if word:
+                declared.update({letter: (N, N) for letter in word.group(1)})
+                continue
+            guessed = {letter: (N, N) if kind_of(letter) == "matrix" else (N, sp.S.One)
+                       for letter in _plain_letters(text) if kind_of(letter) != "scalar" and letter not in declared}
+            if not guessed:  # softmax(z) reads only with z a vector: read again with the letters' kinds
+                raise
+            declared.update(guessed)
+    else:
+        raise ParseError("too many capital letters run together; separate the matrices with spaces")
     found = []
-    for s in sorted(expr.free_symbols, key=lambda s: text.find(s.name.split("_")[0].split("^")[0])):
-        if isinstance(s, sp.Symbol) and not s.is_integer and s.name not in found:
+    symbols = list(expr.free_symbols) + [sp.Symbol(name) for name in declared]
+    for s in sorted(symbols, key=lambda s: text.find(s.name.split("_")[0].split("^")[0])):
+        if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and not s.is_integer and s.name not in found and s.name != "N":
             found.append(s.name)
+    for letter in _plain_letters(text):
+        if letter not in found:
+            found.append(letter)
     return found
+
+
+def _plain_letters(text: str) -> list[str]:
+    """Single letters standing as names in ``text``: not in a command, subscript or superscript."""
+    stripped = re.sub(r"\\(operatorname|mathrm|text|textrm)\s*\{[^{}]*\}", " ", text)
+    stripped = re.sub(r"\\[A-Za-z]+", " ", stripped)
+    stripped = re.sub(r"[_^]\s*(\{[^{}]*\}|[A-Za-z0-9])", " ", stripped)
+    letters = []
+    for match in re.finditer(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z(])", stripped):  # f(x) is a function
+        letter = match.group(0)
+        if letter not in letters and letter not in ("e", "d", "I"):
+            letters.append(letter)
+    return letters
 
 
 def infer(text: str, given: dict, wrt: list[str]) -> Shapes:
     """The shapes of every name of ``text``: ``given`` (canonical name → (rows, cols)), else inferred."""
+    from symdl.parse import Context, parse
+
     names = names_in(text, given)
     for name in wrt:
         if name not in names and name not in given:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.functions import elementwise, scalar
+
+
+class OrderedMatAdd(sp.MatAdd):
+    """A matrix sum printed in the order of its terms (``X w - y``, not ``-y + X w``)."""
 
 
 def is_matrix(e) -> bool:
@@ -87,6 +92,30 @@ def _as_scalar(e):
     return scalar(_inside(e))
 
 
+def entry_sums(e):
+    """``\\sum_{i=1}^{n} f(z_i)`` over a column vector's entries as ``1^{T} f(z)``."""
+    if not isinstance(e, sp.Basic) or not e.has(sp.Sum):
+        return e
+
+    def rewrite(total):
+        if len(total.limits) != 1:
+            return total
+        index, low, high = total.limits[0]
+        entries = [m for m in total.function.atoms(MatrixElement) if m.i == index - 1 and m.j == 0]
+        vectors = {m.parent for m in entries}
+        if low != 1 or len(vectors) != 1:
+            return total
+        (vector,) = vectors
+        if vector.shape != (high, 1):
+            return total
+        body = total.function.xreplace({m: _VARIABLE for m in entries})
+        if body.has(index):
+            return total
+        return scalar(sp.MatMul(sp.OneMatrix(1, high), elementwise(sp.Lambda(_VARIABLE, body), vector)))
+
+    return e.replace(lambda x: isinstance(x, sp.Sum), rewrite)
+
+
 def key(e):
     """``e`` tidied with the terms of every sum in one order: equal keys, equal values."""
     tidy = textbook(e)
@@ -118,6 +147,8 @@ def transpose(e):
         return sp.Inverse(e.arg.arg)
     if isinstance(e, sp.MatrixSymbol) and e.shape == (1, 1):
         return e
+    if isinstance(e, sp.OneMatrix):
+        return sp.OneMatrix(e.shape[1], e.shape[0])
     return sp.Transpose(e)
 
 
@@ -151,6 +182,10 @@ def _tidy(e):
         return sp.Inverse(inner)
     if isinstance(e, ElementwiseApplyFunction):
         return elementwise(canonical_function(e.function), _tidy(e.expr))
+    if isinstance(e, sp.MatPow) and e.exp.is_Integer and 1 <= e.exp <= 8:  # X^2 = X X
+        return _tidy(sp.MatMul(*[e.base] * int(e.exp)))
+    if isinstance(e, sp.DiagonalOf) and isinstance(e.arg, sp.Transpose):  # the diagonal of A^T is A's
+        return e.func(_tidy(e.arg.arg))
     if isinstance(e, scalar):
         inner = _tidy(e.args[0])
         if isinstance(inner, sp.MatMul):
@@ -164,18 +199,65 @@ def _tidy(e):
     if isinstance(e, sp.MatAdd):
         return _sum(args)
     if isinstance(e, sp.HadamardProduct):
-        flat = []
-        for a in args:
-            flat += list(a.args) if isinstance(a, sp.HadamardProduct) else [a]
-        return sp.HadamardProduct(*flat)
+        return _hadamard(args)
+    if not is_matrix(e) and isinstance(e, (sp.Mul, sp.Add)):
+        return _sigmoids(e.func(*args))
     return e.func(*args)
+
+
+def _hadamard(args):
+    """Flattened, scalar factors in front, factors of ones left out: (λ 1) ⊙ s = λ s."""
+    flat, scalars = [], []
+    for a in args:
+        for b in (a.args if isinstance(a, sp.HadamardProduct) else [a]):
+            if isinstance(b, sp.MatMul) and _scalars(b):
+                scalars += _scalars(b)
+                b = _matmul([], _matrices(b))
+            if not isinstance(b, sp.OneMatrix):
+                flat.append(b)
+    for f in list(flat):  # A ⊙ (1/A) = 1, entry by entry
+        if isinstance(f, ElementwiseApplyFunction) and f.expr in flat and f in flat:
+            function = canonical_function(f.function)
+            if function.expr == 1 / function.variables[0]:
+                flat.remove(f)
+                flat.remove(f.expr)
+    if not flat:
+        flat = [sp.OneMatrix(*args[0].shape)]
+    inner = flat[0] if len(flat) == 1 else sp.HadamardProduct(*flat)
+    return _matmul(scalars, [inner]) if scalars else inner
+
+
+def _sigmoids(c):
+    """e^{u} / (1 + e^{u}) = σ(u) and 1 / (1 + e^{u}) = σ(-u), as courses write the logistic."""
+    from symdl.functions import sigmoid
+
+    if not isinstance(c, sp.Mul):
+        return c
+    factors = list(c.args)
+    for k, f in enumerate(factors):
+        if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Add) and len(f.base.args) == 2 \
+                and sp.S.One in f.base.args:
+            (other,) = [a for a in f.base.args if a != 1]
+            if isinstance(other, sp.exp):
+                u = other.args[0]
+                rest = factors[:k] + factors[k + 1:]
+                if other in rest:
+                    rest.remove(other)
+                    return sp.Mul(*rest) * sigmoid(u)
+                return sp.Mul(*rest) * sigmoid(-u)
+    return c
 
 
 def _product(args):
     scalars, matrices = [], []
     for a in args:
-        if isinstance(a, sp.MatAdd):  # X^T (2 X w - 2 y) = 2 X^T (X w - y)
-            shared = _common_number([_split(t)[0] for t in a.args])
+        if isinstance(a, sp.MatAdd):  # X^T (2 X w - 2 y) = 2 X^T (X w - y); -X^T (y - X w) = X^T (X w - y)
+            coefficients = [_split(t)[0] for t in a.args]
+            shared = _common_number(coefficients)
+            negative = sum(1 for c in coefficients if c.could_extract_minus_sign())
+            if negative * 2 > len(coefficients) or (negative * 2 == len(coefficients)
+                                                     and sp.Mul(*scalars).could_extract_minus_sign()):
+                shared = -shared
             if shared != 1:
                 scalars.append(shared)
                 a = _sum([_matmul([_split(t)[0] / shared], list(_split(t)[1])) for t in a.args])
@@ -213,11 +295,12 @@ def _sum(args):
         return sp.ZeroMatrix(*flat[0].shape)
     if len(terms) == 1:
         return _matmul([terms[0][0]], list(terms[0][1]))
-    terms.sort(key=lambda t: -len(t[1]))  # the longest product first: 2 X^T (X w - y) + 2 λ w
+    # the longest product first (2 X^T (X w - y) + 2 λ w), then fewer transposes (A + A^T)
+    terms.sort(key=lambda t: (-len(t[1]), sum(len(f.atoms(sp.Transpose)) for f in t[1])))
     common = _common_factor(terms)
     if common is not None:
         return common
-    return sp.MatAdd(*[_matmul([c], list(f)) for c, f in terms])
+    return OrderedMatAdd(*[_matmul([c], list(f)) for c, f in terms])
 
 
 def _common_number(coefficients):
@@ -232,7 +315,16 @@ def _common_number(coefficients):
 
 
 def _common_factor(terms):
-    """``A x + B x`` as ``(A + B) x`` (and on the left), when every term has that factor and more."""
+    """``A x + B x`` as ``(A + B) x`` (and on the left), when every term has that factor and more;
+    ``A x + b + A^T x`` as ``(A + A^T) x + b`` when some do."""
+    long = [t for t in terms if len(t[1]) >= 2]
+    if 2 <= len(long) < len(terms):
+        right = long[0][1][-1]
+        group = [t for t in long if t[1][-1] == right]
+        if len(group) >= 2:
+            rest = [t for t in terms if t not in group]
+            inner = _sum([_matmul([c], list(f[:-1])) for c, f in group])
+            return OrderedMatAdd(sp.MatMul(inner, right), *[_matmul([c], list(f)) for c, f in rest])
     if all(len(f) >= 2 for _, f in terms):
         right = terms[0][1][-1]
         if all(f[-1] == right for _, f in terms):

@@ -68,8 +68,29 @@ def check_chains(segments: list, digits: int | None = None, targets: tuple = ())
     data.shapes, data.network = _forward_pass(chains)
     results = []
     for chain in chains:
-        results += _check_chain(chain, digits, data, targets)
+        found = _check_chain(chain, digits, data, targets)
+        if data.equation is not None and len(found) == 1 and found[0].kind == "statement" \
+                and found[0].line == data.equation[2]:
+            _another_root(found[0], data)
+        results += found
     return results
+
+
+def _another_root(result: Result, data: Data) -> None:
+    """``\\Rightarrow \\lambda_1 = 2 , \\lambda_2 = 4``: the second root on the line is checked too."""
+    solved, variable, _ = data.equation
+    left, _, right = result.segment.latex.partition("=")
+    read_name = _read(left)
+    named = getattr(read_name.expr, "name", "") if read_name is not None else ""
+    if result.value is None or re.search(r"\d\.\d", right) or \
+            not re.fullmatch(re.escape(variable.name) + r"_\{?\w+\}?", named):
+        return
+    rest = sp.simplify(solved.xreplace({variable: result.value}))
+    if rest == 0:
+        result.verdict, result.detail = "right", f"{right.strip()} solves the equation too"
+    elif rest.is_number:
+        result.verdict, result.diagnosis = "wrong", "not a root of the equation"
+        result.detail = f"the equation is {_shown(rest)} there, not 0"
 
 
 def _forward_pass(chains: list) -> tuple:
@@ -154,6 +175,10 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
         else:
             substituted = len({n for n in names if n is not None}) > 1
         verdict = _sound(step, substituted)
+        if at is not None:
+            verdict = _solving(sides, at, data, segment_line(chain, owner, at)) or verdict
+        if verdict[2] == LOOSE and at is not None:
+            verdict = _nearest_whole(sides[at - 1].text, sides[at].text, step.relation) or verdict
         if step.method == "carried rounding" and at is not None:
             verdict = _exact_rounding(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
         if verdict[0] == "right" and at is not None and "exactly" in step.detail and _DECIMAL.fullmatch(sides[at].text):
@@ -198,7 +223,12 @@ def _opaque(chain, per_segment, sides, value, tolerance, data: Data) -> list:
     start = 1 if first is not None and _names(first.expr) and not OPAQUE.search(sides[0].text) else 0
     for at in range(max(start, 0) + 1, len(sides)):
         relation = sides[at].relation
-        verdict = _with_data(sides[at - 1].text, sides[at].text, relation, data) if relation in CHECKED else None
+        if relation == "=" and sides[at - 1].relation == r"\Rightarrow" and data.equation is not None:
+            continue  # "⇒ \lambda_1 = 2": judged with the implication, as a root
+        verdict = _solving(sides, at, data, chain[owner[at]].line)
+        if verdict is None and relation in CHECKED:
+            verdict = _with_data(sides[at - 1].text, sides[at].text, relation, data) \
+                or _numbers(sides[at - 1].text, sides[at].text, relation)
         steps[owner[at]].append(verdict or ("unchecked", None, f"{sides[at - 1].text} {relation} {sides[at].text}: "
                                             "read only with the matrices the sheet gives", relation))
     results = []
@@ -239,6 +269,101 @@ def _formula(segment, sides, data: Data, value, tolerance) -> Result:
     return result
 
 
+LOOSE = "≈ a whole number: a loose claim"
+
+
+def segment_line(chain, owner, at: int) -> int:
+    return chain[min(owner[at] if at < len(owner) else -1, len(chain) - 1)].line
+
+
+def _solving(sides, at: int, data: Data, line: int):
+    """``… = 0 \\Rightarrow \\lambda_1 = 2``: the equation is what is solved (not a claim that it is 0
+    everywhere), and the implication holds when 2 is a root."""
+    relation = sides[at].relation
+    if relation == r"\Rightarrow" and at >= 2 and sides[at - 1].text.strip() == "0" and at + 1 < len(sides) \
+            and sides[at + 1].relation == "=":
+        return _root(sides[at - 2].text, sides[at].text, sides[at + 1].text, data, line)
+    if relation == "=" and sides[at].text.strip() == "0" and at + 1 < len(sides) \
+            and sides[at + 1].relation == r"\Rightarrow":
+        if at >= 2:  # reached from the side before it, whose step is checked on its own
+            return "right", None, "the equation to solve", "="
+        return _characteristic(sides[at - 1].text, data)
+    return None
+
+
+def _numbers(before: str, after: str, relation: str):
+    """Two sides of plain numbers (``10 - 4 = 6``) next to a determinant: judged by the checker."""
+    from symdl.working import check_working
+
+    if OPAQUE.search(before) or OPAQUE.search(after):
+        return None
+    first, second = _read(before), _read(after)
+    if first is None or second is None or _has_names(first.expr) or _has_names(second.expr):
+        return None
+    working = check_working(f"$${before} {'=' if relation == '=' else relation} {after}$$")
+    if not working.steps:
+        return None
+    return _sound(working.steps[-1], False)
+
+
+def _characteristic(equation: str, data: Data):
+    """An equation stated first (``\\lambda^2 - 7\\lambda + 6 = 0``) is right when it is the
+    characteristic equation of the one square matrix of its size the section gives; else not checked."""
+    solved, _ = data.evaluate(equation, partial=True)
+    symbols = getattr(solved, "free_symbols", set())
+    if solved is None or len(symbols) != 1:
+        return None
+    variable = next(iter(symbols))
+    try:
+        polynomial = sp.Poly(solved, variable)
+    except sp.PolificationFailed:
+        return None
+    squares = [v for v, _ in data.values.values() if getattr(v, "is_Matrix", False)
+               and v.shape[0] == v.shape[1] == polynomial.degree()]
+    if len(squares) != 1 or polynomial.degree() < 1:
+        return None
+    size = squares[0].shape[0]
+    if sp.Poly(sp.expand((squares[0] - variable * sp.eye(size)).det()), variable).monic() == polynomial.monic():
+        return "right", None, "the characteristic equation of the matrix the sheet gives", "="
+    return None
+
+
+def _root(equation: str, name: str, value: str, data: Data, line: int):
+    """``E = 0 \\Rightarrow \\lambda_1 = 2``: right when 2 is a root of E in \\lambda (exact numbers only)."""
+    solved, _ = data.evaluate(equation, partial=True)
+    read_name, read_value = _read(name), _read(value)
+    if solved is None or read_name is None or read_value is None:
+        return None
+    symbols = getattr(solved, "free_symbols", set())
+    root, _ = _constant(read_value)
+    if len(symbols) != 1 or root is None or getattr(root, "is_Matrix", False) or re.search(r"\d\.\d", value):
+        return None
+    variable = next(iter(symbols))
+    named = getattr(read_name.expr, "name", "")
+    if named != variable.name and not re.fullmatch(re.escape(variable.name) + r"_\{?\w+\}?", named):
+        return None
+    data.equation = (solved, variable, line)
+    rest = sp.simplify(solved.xreplace({variable: root}))
+    if rest == 0:
+        return "right", None, f"{value} solves {equation} = 0", r"\Rightarrow"
+    if rest.is_number:
+        return "wrong", "not a root of the equation", f"{equation} is {_shown(rest)} there, not 0", r"\Rightarrow", None
+    return None
+
+
+def _nearest_whole(before: str, after: str, relation: str):
+    """``0.9993 \approx 1``: right when the whole number is the value rounded to units, else wrong."""
+    value, _ = _constant(_read(before))
+    whole, _ = _constant(_read(after))
+    if value is None or whole is None or not whole.is_Integer or not value.is_real:
+        return None
+    nearest = sp.floor(value + sp.Rational(1, 2))
+    if nearest == whole:
+        return "right", None, f"{whole} is {_shown(value)} rounded to a whole number", relation
+    return "wrong", "rounding: not the nearest whole number", f"{_shown(value)} rounds to {nearest}", relation, \
+        str(nearest)
+
+
 _DECIMAL = re.compile(r"\s*-?\d+\.\d+\s*")
 
 
@@ -269,10 +394,13 @@ def _with_data(before: str, after: str, relation: str, data: Data):
     read_after, read_before = data.read(after), data.read(before)
     if read_after is None or read_before is None or not (_has_names(read_after.expr) or _has_names(read_before.expr)):
         return None  # nothing to put in: the checker's own verdict stands
-    expected, exact_before = data.evaluate(before)
-    answer, exact_after = data.evaluate(after)
+    expected, exact_before = data.evaluate(before, partial=True)
+    answer, exact_after = data.evaluate(after, partial=True)
     if expected is None or answer is None:
         return None
+    left = {str(s) for s in getattr(expected, "free_symbols", ())}
+    if left != {str(s) for s in getattr(answer, "free_symbols", ())}:
+        return None  # names left on one side only: a substitution the sheet does not state
     tolerance = read_after.tolerance if read_after is not None else None
     if tolerance is None and read_before is not None and read_before.tolerance is not None:
         expected, answer, tolerance = answer, expected, read_before.tolerance
@@ -371,7 +499,7 @@ def _sound(step, substituted: bool) -> tuple:
         return "right", None, step.detail, step.relation
     if step.verdict == "not_equivalent":
         if step.relation == r"\approx" and re.fullmatch(r"\s*-?\d+\s*", step.text):
-            return "unchecked", None, "≈ a whole number: a loose claim", step.relation
+            return "unchecked", None, LOOSE, step.relation
         if step.diagnosis == "shape mismatch" and substituted:
             return "unchecked", None, "shapes of the names are not known", step.relation
         if substituted and step.counterexample:

@@ -33,6 +33,7 @@ class Data:
     network: dict = field(default_factory=dict)  # name -> formula: the section's forward pass
     judged: dict = field(default_factory=dict)  # name -> (formula, verdict, line) of derivative formulas
     exact_decimals: set = field(default_factory=set)  # decimals the sheet states or reaches exactly
+    equation: tuple | None = None  # (expression, variable, line) of the last equation solved by ⇒
 
     def context(self) -> Context:
         matrices = {name: value.shape for name, (value, _) in self.values.items() if getattr(value, "is_Matrix", False)}
@@ -44,8 +45,9 @@ class Data:
         except (SymdlError, RecursionError, ValueError, TypeError):
             return None
 
-    def evaluate(self, text: str):
-        """(value, exact) of ``text`` with the data put in, or (None, False) when a name has no value."""
+    def evaluate(self, text: str, partial: bool = False):
+        """(value, exact) of ``text`` with the data put in, or (None, False) when a name has no value
+        (with ``partial``, numbers without a value may stay: ``\\det(H - \\lambda I)`` in λ)."""
         parsed = self.read(text)
         if parsed is None:
             return None, False
@@ -57,19 +59,29 @@ class Data:
             if key in self.values:
                 mapping[name] = self.values[key][0]
                 exact = exact and self.values[key][1]
+        squares = {v[0].shape[0] for v in self.values.values() if getattr(v[0], "is_Matrix", False)
+                   and v[0].shape[0] == v[0].shape[1]}
+        for name in names:  # H - \lambda I: I is the identity of the one square size the section gives
+            if getattr(name, "name", "") == "I" and "I" not in self.values and mapping and len(squares) == 1:
+                mapping[name] = sp.eye(squares.pop())
         if not mapping:
-            if getattr(expr, "free_symbols", {1}) or getattr(expr, "atoms", lambda *a: {1})(sp.MatrixSymbol):
+            if getattr(expr, "free_symbols", {1}) and not partial or getattr(expr, "atoms", lambda *a: {1})(sp.MatrixSymbol):
                 return None, False
             return expr, True
         try:
             value = expr.xreplace(mapping)
             value = value.doit() if hasattr(value, "doit") else value
+            if isinstance(value, sp.Basic) and value.has(sp.Identity):  # H - \lambda I with H given: explicit
+                value = value.replace(lambda e: isinstance(e, sp.Identity), lambda e: sp.eye(e.shape[0])).doit()
             if getattr(value, "is_Matrix", False) and value.shape == (1, 1):
                 value = value[0, 0]
         except (SymdlError, ValueError, TypeError, AttributeError, sp.ShapeError, NotImplementedError):
             return None, False
-        if getattr(value, "free_symbols", {1}) or getattr(value, "atoms", lambda *a: {1})(sp.MatrixSymbol):
+        if getattr(value, "free_symbols", {1}) and not partial or getattr(value, "atoms", lambda *a: {1})(sp.MatrixSymbol):
             return None, False
+        if (getattr(value, "is_Matrix", False) or isinstance(value, sp.MatrixExpr) or value.has(sp.MatrixExpr)) \
+                and getattr(value, "free_symbols", ()):
+            return None, False  # a name without a value next to a matrix may itself be a vector
         return value, exact
 
     def learn(self, name_text: str, value, exact: bool) -> None:

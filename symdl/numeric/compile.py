@@ -147,6 +147,7 @@ def _select(default, *pairs):
 HELPERS = {
     "np": np, "_re": _re, "_s": _s, "_sigmoid": _sigmoid, "_matrix": _matrix, "_softmax": _softmax,
     "_select": _select,
+    "_diag_matrix": lambda v: np.reshape(v, v.shape[:-2] + (-1, 1)) * np.eye(v.shape[-2] * v.shape[-1]),
     "_sigmoid_prime": lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
     "_relu": lambda x: np.where(_re(x) > 0, x, 0.0),
     "_step": lambda x: np.where(_re(x) > 0, 1.0, 0.0),
@@ -351,6 +352,8 @@ class _Writer:
             return f"np.{'zeros' if isinstance(e, sp.ZeroMatrix) else 'ones'}(({rows}, {cols}))"
         if isinstance(e, sp.DiagonalOf):
             return f"_diagonal({self.emit(e.arg)})"
+        if isinstance(e, sp.DiagMatrix):  # diag(v) of a column (or row) vector
+            return f"_diag_matrix({self.emit(e.args[0])})"
         if isinstance(e, ElementwiseApplyFunction):
             return self._elementwise(e)
         if type(e).__name__ == "Softmax" and getattr(e, "is_Matrix", False):  # symdl.graph's, not imported here

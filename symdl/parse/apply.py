@@ -92,6 +92,18 @@ def max_min(which: str, arguments: list, col: int):
         raise UnsupportedError(rf"\{which} of values that are not real numbers") from None
 
 
+def whole_softmax(arguments: list, col: int):
+    """``\\operatorname{softmax}(z)`` of a declared column vector: the vector of its entries' softmax."""
+    if len(arguments) != 1:
+        raise ParseError("softmax takes one argument", col)
+    (vector,) = arguments
+    if getattr(vector, "is_Matrix", False) and vector.shape[1] == 1 and not isinstance(vector, sp.MatrixBase):
+        from symdl.graph import Softmax
+
+        return Softmax(vector)
+    raise UnsupportedError("softmax needs an index: softmax(z)_i (or a declared column vector z)")
+
+
 def softmax(arguments: list, entry, col: int):
     if len(arguments) != 1:
         raise ParseError("softmax takes one argument", col)

@@ -7,7 +7,7 @@ import sympy as sp
 
 from symdl.errors import ParseError, UnsupportedError
 from symdl.functions import sigmoid, step
-from symdl.parse.apply import POINT, apply, apply_function, indicator_value, softmax
+from symdl.parse.apply import POINT, apply, apply_function, indicator_value, softmax, whole_softmax
 from symdl.parse.bind import TRANSPOSE, add, is_matrix, mul
 from symdl.parse.groups import (
     Group, Tok, argument_of, has_top_level, is_token, next_group, next_is, split_top,
@@ -220,10 +220,11 @@ class Calls:
         arguments = self._arguments(nodes[index])
         index += 1
         if function == "softmax":
-            if not next_is(nodes, index, "_"):
-                raise UnsupportedError("softmax needs an index: softmax(z)_i")
-            entry = self._index_value(argument_of(nodes, index + 1, nodes[index]))
-            value, index = softmax(arguments, entry, col), index + 2
+            if not next_is(nodes, index, "_"):  # the whole vector: softmax(z)
+                value = whole_softmax(arguments, col)
+            else:
+                entry = self._index_value(argument_of(nodes, index + 1, nodes[index]))
+                value, index = softmax(arguments, entry, col), index + 2
         else:
             value = apply_function(function, label, primes, arguments, col)
         out.value(value, col)

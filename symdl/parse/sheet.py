@@ -277,6 +277,7 @@ def repair(latex: str) -> tuple[str, str | None]:
     """
     text = latex.strip()
     text = re.sub(r"\\(?:therefore|because)\b\s*", "", text)
+    text = re.sub(r"^\\(?:Rightarrow|implies|Longrightarrow)\b\s*", "", text)  # "⇒ E = 0": a new statement
     text = re.sub(r"\\(?:quad|qquad)?\s*\\text\{\s*(?:Ans\.?|ans\.?|Answer)\s*\}\s*$", "", text).strip()
     text = re.sub(r"\\(?:text|mathrm)\{\s*tr\s*\}", r"\\operatorname{tr}", text)
     text = re.sub(r"\\text\{\s*(softmax|ReLU|ReLu|relu|sigmoid|tanh)\s*\}", lambda m: rf"\operatorname{{{m.group(1)}}}",

@@ -57,7 +57,7 @@ CASES = [
     ("undefined-star", E, r"E(w^{*})+1", r"1+E(w^*)", True, {}, None),
     ("undefined-star-vs-plain", E, r"E(w^{*})", r"E(w)", False, {}, None),
     # --- symbols: case, layer index versus power, indices, stars and hats -------------------
-    ("case-same", E, r"W x", r"x W", True, {}, None),
+    ("case-same", E, r"W x", r"W \cdot x", True, {}, None),
     ("case-matters", E, r"W x", r"w x", False, {}, None),
     ("layer-index-product", E, r"W^{(1)} W^{(1)}", r"(W^{(1)})^2", True, {}, None),
     ("layer-index-is-not-power", E, r"W^{(2)}", r"W^2", False, {}, None),

@@ -1,0 +1,101 @@
+r"""Names whose shape nobody declared: read as numbers, they may agree where the matrices and vectors
+their notation suggests do not.
+
+Without ``--shape`` every name is a number, so ``(W^{(2)})^{T}\delta`` equals ``W^{(2)}\delta`` and
+``\|x\|_1`` equals ``\|x\|_2``. When the notation says otherwise (a transpose, ``\odot``, a norm, a
+trace or determinant, a derivative by a capital, bold letters), an "equivalent" found with numbers
+is checked again with the shapes the course convention infers from the expected result (capitals are
+matrices, lower-case Latin letters column vectors, sizes unified by the operations), at two sets of
+sizes of different parity. A claim that fails there is "undecided", never "equivalent".
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from symdl.decide import Verdict, undecided
+from symdl.errors import SymdlError
+
+#: Notation that only means something for matrices and vectors.
+SIGNAL = re.compile(
+    r"\\det\b|\\(?:operatorname|mathrm|text|rm)\s*\{\s*(?:tr|Tr|trace|det|diag|logdet|rank|vec)\s*\}"
+    r"|\\frac\s*\{\s*\\partial[^{}]*\}\s*\{\s*\\partial\s*(?:\\mathbf\s*\{\s*|\\boldsymbol\s*\{\s*)?[A-Z]"
+    r"|\^\s*\{?\s*-?\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\b|\\\||\\otimes|\\odot|\\circ"
+    r"|\\mathbf\s*\{|\\boldsymbol\s*\{|\\bm\s*\{"
+    # a capital beside a vector-like lower-case name, either way round (W x, x W^{(1)}); not d in dL
+    r"|(?<![\\A-Za-z])[A-Z](?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*[abhuvwxyz](?![A-Za-z])"
+    r"|(?<![\\A-Za-z])[abhuvwxyz](?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*[A-Z](?![A-Za-z])")
+
+
+def has_matrix_notation(texts) -> bool:
+    return any(SIGNAL.search(text) for text in texts if isinstance(text, str))
+
+
+_LAYER_GREEK = re.compile(r"\\(alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|mu|nu|xi|pi|rho|sigma|tau|phi"
+                          r"|varphi|chi|psi|omega)\s*\^\s*\{\s*[(\[]")
+
+
+def _greek_vectors(text: str) -> dict:
+    """Lower-case Greek names with a layer index (\\delta^{(l)}, \\mu^{[2]}) are vectors in course notation,
+    not the scalars a bare Greek letter is."""
+    from symdl.expr.shapes import names_in
+
+    if not _LAYER_GREEK.search(text):
+        return {}
+    try:
+        names = names_in(text, {})
+    except (SymdlError, ValueError, TypeError, RecursionError):
+        return {}
+    return {name: ("?", 1) for name in names if re.match(r"\\[a-z]+\^\{[(\[]", name) and not name.startswith("\\sigma'")}
+
+
+def inferred_shapes(text: str, declared: dict) -> dict | None:
+    """Concrete shapes for the undeclared non-scalar names of ``text`` by the course convention, at two
+    sets of sizes; None when the notation gives none or they cannot be inferred."""
+    from symdl.expr.shapes import infer
+
+    try:
+        shapes = infer(text, _greek_vectors(text), [])
+    except (SymdlError, sp.ShapeError, ValueError, TypeError, AttributeError, RecursionError):
+        return None
+    found = {name: shape for name, shape in shapes.matrices.items() if name not in declared}
+    if not found:
+        return None
+    variants = []
+    for shift in (0, 1):  # sizes of both parities: \det(-A) = -\det A holds for odd sizes only
+        sizes = {symbol: value + shift for symbol, value in shapes.sizes.items()}
+        try:
+            variants.append({name: tuple(int(sp.sympify(d).xreplace(sizes)) for d in shape)
+                             for name, shape in found.items()})
+        except (TypeError, ValueError):
+            return None
+    return {"variants": variants, "names": sorted(found)}
+
+
+HELD = "held"  # check_as_matrices: the claim holds with the inferred shapes too
+
+
+def check_as_matrices(texts: list, declared: dict, rerun):
+    """"undecided" (a Verdict) when an "equivalent" found with numbers fails with the inferred shapes,
+    ``HELD`` when it holds there too, None when the notation gives no shapes. ``rerun(shapes)`` checks
+    again with ``shapes``."""
+    if not has_matrix_notation(texts):
+        return None
+    inferred = inferred_shapes(texts[0], declared) or inferred_shapes(texts[1], declared)
+    if inferred is None:
+        return None
+    for shapes in inferred["variants"]:
+        try:
+            verdict = rerun(shapes).verdict
+        except SymdlError:
+            verdict = "error"
+        if verdict != "equivalent":
+            shown = ", ".join(f"{name} {r}×{c}" for name, (r, c) in shapes.items())
+            return undecided(f"equal if the names are numbers, but not as the shapes the notation suggests "
+                             f"({shown}): declare the shapes with --shape to decide")
+    return HELD
+
+
+__all__ = ["HELD", "SIGNAL", "has_matrix_notation", "inferred_shapes", "check_as_matrices"]

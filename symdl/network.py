@@ -18,10 +18,11 @@ The file::
     input = "x"
     name = "z^{(1)}"
 
-Layers (``op``): ``linear`` (weight, input), ``matmul`` (inputs = [a, b], optional
+Layers (``op``): ``linear`` (weight, input), ``convolution`` (input, kernel: valid, stride 1, 1-D for
+columns or 2-D), ``matmul`` (inputs = [a, b], optional
 transpose = [bool, bool]), ``bias`` (input, bias: added to every column), ``activation`` (input,
 function = relu | sigmoid | tanh | exp), ``add`` (inputs: a residual sum), ``scale`` (input,
-factor: a number or "1/sqrt(k)" for a size k), ``layer_norm`` (input, a column), ``softmax``
+factor: a number or "1/sqrt(k)" for a size k), ``layer_norm`` (input, a column), ``batch_norm`` (input: features × batch, each row over the batch), ``softmax``
 (input; each column), and the losses ``softmax_cross_entropy`` (input logits, target: one-hot),
 ``cross_entropy`` (input probabilities, target) and ``squared_error`` (input, target). The last
 layer is the scalar loss. Names are LaTeX names (``W^{(1)}``, ``b_{2}``, ``\alpha``): a letter or
@@ -68,15 +69,10 @@ def is_network_file(name: str) -> bool:
 
 def load(path) -> Derivation:
     """Read, check and derive a network file; errors name the file, the layer and the field."""
+    from symdl import tomlfile
+
     path = Path(path)
-    where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParameterError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ParameterError(f"{where}: not valid TOML: {exc}") from None
-    return build(data, where, name=path.stem)
+    return build(tomlfile.read(path, ParameterError), str(path), name=path.stem)
 
 
 def build(data: dict, where: str = "network", name: str = "network") -> Derivation:
@@ -234,6 +230,14 @@ def _layer(g, at, layer, out, nodes, letters):  # noqa: C901 - one branch per la
         x = _get(at, layer, "input", nodes)
         factor = _factor(at, layer.get("factor"), letters)
         return ops.product(g, out, factor, [x.symbol], {x.symbol: x})
+    if op == "convolution":
+        x, k = _get(at, layer, "input", nodes), _get(at, layer, "kernel", nodes)
+        if any(not (a - b + 1).is_positive for a, b in zip(x.shape, k.shape)):
+            raise ParameterError(f"{at}: the kernel {k.shape} is larger than the input {x.shape}")
+        return ops.convolution(g, out, x.symbol, k.symbol, {x.symbol: x, k.symbol: k})
+    if op == "batch_norm":
+        x = _get(at, layer, "input", nodes)
+        return ops.batch_norm(g, out, x.symbol, {x.symbol: x})
     if op == "layer_norm":
         x = _get(at, layer, "input", nodes)
         if x.shape[1] != 1:
@@ -251,7 +255,7 @@ def _layer(g, at, layer, out, nodes, letters):  # noqa: C901 - one branch per la
             return ops.softmax_cross_entropy(g, out, x.symbol, t.symbol, {x.symbol: x})
         function = ops.cross_entropy if op == "cross_entropy" else ops.squared_error
         return function(g, out, x.symbol, t.symbol, {x.symbol: x})
-    raise ParameterError(f"{at}: field 'op': one of linear, matmul, bias, activation, add, scale, layer_norm, "
+    raise ParameterError(f"{at}: field 'op': one of linear, convolution, matmul, bias, activation, add, scale, layer_norm, batch_norm, "
                          "softmax, softmax_cross_entropy, cross_entropy, squared_error")
 
 

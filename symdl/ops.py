@@ -18,6 +18,9 @@ Rules (``G`` the upstream gradient):
 * softmax with cross-entropy ``-t^T log softmax(z)`` (t summing to one): ``G (softmax(z) - t)``;
 * log-sum-exp: ``G softmax(z)``;
 * bias broadcast ``A + b 1^T``: ``A`` receives ``G``, ``b`` receives ``G 1`` (summed over the batch);
+* convolution ``X ⋆ K`` (valid cross-correlation): ``X`` receives the full convolution ``G * K``,
+  ``K`` receives ``X ⋆ G``;
+* batch norm ``Y = S^{-1} X C`` (rows over the batch): ``S^{-1} (G C - diag(diag(G Y^T)) Y / B)``;
 * layer norm ``y = C x / σ`` (``C`` centres, ``σ² = |Cx|²/n + ε``): ``(1/σ) C (G - y y^T G / n)``.
 """
 
@@ -351,6 +354,43 @@ def cross_entropy(g: Graph, name: str, probabilities, target, parents: dict) -> 
                      "cross-entropy: minus the target divided by the probabilities")
 
     return g.define(name, value, _nodes(parents), "loss", backward, rule="cross-entropy")
+
+
+def convolution(g: Graph, name: str, operand, kernel, parents: dict) -> Node:
+    r"""``X \star K``: a 1-D (columns) or 2-D convolution layer, valid, stride 1."""
+    from symdl.conv import Correlate, ConvolveFull
+
+    value = Correlate(operand, kernel)
+
+    def backward(delta):
+        return (_send(operand, parents, ConvolveFull(delta, kernel),
+                      "convolution: the input receives the full convolution of the upstream gradient with the kernel")
+                + _send(kernel, parents, Correlate(operand, delta),
+                        "convolution: the kernel receives the input correlated with the upstream gradient"))
+
+    return g.define(name, value, _nodes(parents), "conv", backward, rule="convolution (valid cross-correlation)")
+
+
+def batch_norm(g: Graph, name: str, operand, parents: dict, epsilon=sp.Rational(1, 100000)) -> Node:
+    r"""Each row of ``X`` (features × batch) normalised over the batch: ``Y = S^{-1} X C``, ``C`` the
+    centring matrix, ``S`` the diagonal of the rows' ``\sqrt{\sigma^{2} + \epsilon}`` (no gain or shift)."""
+    rows, batch = operand.shape
+    centre = sp.MatAdd(sp.Identity(batch), sp.MatMul(sp.Rational(-1, 1) / batch, sp.OneMatrix(batch, batch)))
+    centred = sp.MatMul(operand, centre)
+    variance = sp.MatAdd(sp.MatMul(1 / batch, DiagonalOf(sp.MatMul(centred, sp.Transpose(centred)))),
+                         sp.MatMul(epsilon, sp.OneMatrix(rows, 1)))
+    u = sp.Dummy("u", real=True)
+    inverse_spread = sp.DiagMatrix(elementwise(sp.Lambda(u, 1 / sp.sqrt(u)), variance))
+    value = sp.MatMul(inverse_spread, centred)
+
+    def backward(delta):
+        y = sp.MatMul(inverse_spread, centred)
+        inner = sp.MatAdd(sp.MatMul(delta, centre),
+                          sp.MatMul(sp.Rational(-1, 1) / batch, sp.DiagMatrix(DiagonalOf(sp.MatMul(delta, sp.Transpose(y)))), y))
+        return _send(operand, parents, sp.MatMul(inverse_spread, inner),
+                     r"batch norm: $S^{-1} (G C - \frac{1}{B} \operatorname{diag}(\operatorname{diag}(G Y^{T})) Y)$")
+
+    return g.define(name, value, _nodes(parents), "batchnorm", backward, rule="batch normalisation of each row")
 
 
 def _nodes(parents: dict) -> tuple:

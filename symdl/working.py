@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symdl.check import (
-    Claim, _bind, _derivation, _frozen, _problem_maker, _undeclared_shapes, decide, parse_shapes,
+    Claim, _bind, _derivation, _frozen, _problem_maker, _restates, _undeclared_shapes, decide, parse_shapes,
 )
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.decide.compare import remembering
@@ -29,7 +29,7 @@ from symdl.decide.facts import read_facts, with_sizes
 from symdl.decide.numbers import MIN_FIGURES
 from symdl.decide.rounding import consistent, too_few_figures, written_decimals
 from symdl.errors import ParameterError, ParseError, SymdlError
-from symdl.parse import Context, Parsed, parse, unknown_bound
+from symdl.parse import Context, DerivativeTarget, Parsed, parse, unknown_bound
 from symdl.parse.working import read_working
 
 CHECKED_RELATIONS = ("=", r"\approx")
@@ -137,6 +137,7 @@ class _Setting:
     data: set = field(default_factory=set)  # decimals known to be exact values (given, or reached exactly)
     digits: int | None = None
     bare: bool = False  # no shapes, facts or derivation: every name is a number unless its notation says not
+    anchor: object = None  # the working's first expression: what its decimals round, in the end
 
 
 def check_working(text: str, expected: str | None = None, derivation: str | None = None, params: dict | None = None,
@@ -170,6 +171,12 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                                          detail=f"not checked (relation {_shown(written.relation)})"))
                 if restated:
                     continue  # ⇒ p = … names the quantity the working computes: its value must not change
+                if position + 1 == len(line.sides) and previous is not None and _constant(previous) \
+                        and _constant(side):
+                    # ⇒ 1/3 after σ(0): a bare number after ⇒ states the value reached
+                    steps[-1] = _step(line.index, previous, side, "=", setting, rtol, seed)
+                    previous = side
+                    continue
                 # What follows ⇒ is a new statement: a name on its left starts a new chain.
                 previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
                 continue
@@ -184,14 +191,18 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                 if starts_with_name:
                     if target_text is None:
                         target_text, target_side = written.text, side
+                    elif previous is not None and _same_quantity(side, target_side):
+                        continue  # p = … again on a new line: the chain goes on, checked against p's value
                     previous = None  # the chain starts at the right side
                 else:
                     previous = side
                     first_expression = first_expression or side
+                    setting.anchor = setting.anchor or side
                 continue
             if previous is None:
                 previous = side
                 first_expression = first_expression or side
+                setting.anchor = setting.anchor or side
                 continue
             if not setting.data and first_expression is not None:
                 setting.data = set(written_decimals(first_expression.text).items())
@@ -275,6 +286,11 @@ def _read_side(text: str, setting: _Setting) -> _Side:
         return _Side(text, None, "nested too deeply")
 
 
+def _constant(side: _Side) -> bool:
+    value = side.value
+    return side.parsed is not None and isinstance(value, sp.Expr) and not value.free_symbols and value.is_number
+
+
 def _same_quantity(side: _Side, target: _Side | None) -> bool:
     """Whether a side names the quantity the working's first line named (``p``, ``\\frac{\\partial L}{\\partial w}``)."""
     if target is None or side.parsed is None or target.parsed is None or not _names_a_quantity(side):
@@ -326,6 +342,10 @@ def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Sett
             return StepVerdict(line, side.text, "not_equivalent", "rounding: too few significant figures",
                                None, "number", f"a rounded value needs at least {setting.digits or MIN_FIGURES} "
                                "significant figures", relation)
+        if carried and _invents_digits(previous, side, setting, rtol, seed):
+            return StepVerdict(line, side.text, "not_equivalent", "rounding: more digits than the value it rounds",
+                               None, "number", "a rounded value cannot gain digits: written with more digits, it "
+                               "must be the exact value rounded", relation)
         if carried:
             return StepVerdict(line, side.text, "equivalent", method="carried rounding", relation=relation,
                                detail="right once each decimal written is read as the rounding it is")
@@ -339,6 +359,27 @@ def _step(line: int, previous: _Side, side: _Side, relation: str, setting: _Sett
                                      [Claim(previous.value, side.value, tolerance, "")], rtol=rtol, seed=seed)
     return StepVerdict(line, side.text, verdict.verdict, verdict.diagnosis, verdict.counterexample, verdict.method,
                        verdict.detail, relation)
+
+
+def _bare_decimal(side: _Side) -> dict | None:
+    decimals = written_decimals(side.text)  # each decimal under both signs
+    if len({abs(v) for v in decimals}) != 1 or side.parsed is None or not getattr(side.value, "is_Number", False):
+        return None
+    return decimals
+
+
+def _invents_digits(previous: _Side, side: _Side, setting: _Setting, rtol, seed) -> bool:
+    """0.73 ≈ 0.725: a bare decimal rewritten with more digits than the one before it is right only
+    when it is the working's exact starting value rounded to them (e/(e+1) = 0.7311, not 0.725)."""
+    before, after = _bare_decimal(previous), _bare_decimal(side)
+    if before is None or after is None or min(after.values()) >= min(before.values()):
+        return False
+    anchor = setting.anchor
+    if anchor is None or anchor.parsed is None or written_decimals(anchor.text):
+        return True  # no exact value to gain the digits from
+    verdict = decide(setting.make(Claim(anchor.value, side.value, side.tolerance, "")), tolerance=side.tolerance,
+                     rtol=rtol, seed=seed)
+    return verdict.verdict != "equivalent"
 
 
 def _rounding_or_slip(previous: _Side, side: _Side) -> str:
@@ -368,6 +409,11 @@ def _final(last: _Side | None, expected, derivation, result, target_text, settin
         return None
     if last.parsed is None:
         return error(f"the last line could not be read: {last.failure}")
+    if target_text is not None and last is not setting.anchor:
+        named = _read_side(target_text, setting)
+        if named.parsed is not None and _same_quantity(last, named):
+            return Verdict("not_equivalent", f"not an answer: the working ends on {target_text}, the quantity it "
+                                             "was to compute", "restates the target")
     if expected is not None:
         try:
             want = parse(expected, setting.context)
@@ -375,6 +421,9 @@ def _final(last: _Side | None, expected, derivation, result, target_text, settin
             return error(f"expected: {exc}")
         asked = _Side(want.sides[0].text, Parsed(want.sides[0].value, None, None, want.sides[0].text)) \
             if len(want.sides) > 1 else None
+        if asked is not None and _restates(last.value, asked.value) and not _restates(want.expr, asked.value):
+            return Verdict("not_equivalent", f"not an answer: the working ends on {want.sides[0].text}, the "
+                                             "quantity it was to compute", "restates the target")
         if asked is not None and target_text is not None and _names_a_quantity(asked) \
                 and not _same_quantity(_read_side(target_text, setting), asked):
             return Verdict("not_equivalent", f"the working computes {target_text}, but the question asks for "
@@ -391,6 +440,15 @@ def _final(last: _Side | None, expected, derivation, result, target_text, settin
 
 def _target_of(target_text, targets: dict, setting: _Setting):
     if target_text is None:
+        # no name on the left: the working starts from a result's own left side (\tanh(a) = …), or answers
+        # the derivation's first result
+        start = setting.anchor.value if setting.anchor is not None and setting.anchor.parsed is not None else None
+        for key, target in targets.items():
+            try:
+                if start is not None and not isinstance(target, DerivativeTarget) and bool(target == start):
+                    return key, {}
+            except (TypeError, ValueError):
+                continue
         key = next(iter(targets), None)
         return key, {}
     try:

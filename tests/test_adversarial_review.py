@@ -274,6 +274,15 @@ EXPECTED = [
         {}, NE),
     row("derivative-taken-after-leibniz-name", r"\frac{\partial L}{\partial w} = 2(w-t)",
         r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
+    row("working-ends-on-the-target", r"\sigma'(x) = \sigma(x)(1-\sigma(x))",
+        r"\sigma'(x) &= \frac{d}{dx}\frac{1}{1+e^{-x}} \\ &= \sigma'(x)", {}, NE),
+    row("euler-e-plus-one-is-not-scientific", r"\frac{1}{20}", r"\frac{1}{2e+1}", {}, NE),
+    row("euler-e-plus-one", "1+2e", "2e+1", {}, EQ),
+    row("euler-e-in-fraction", r"\frac{e}{e+1}", r"\frac{2e}{2e+2}", {}, EQ),
+    row("scientific-negative-exponent", "0.001", "1e-3", {}, EQ),
+    row("decimal-comma-after-zero", "0.659", "0{,}659", {}, EQ),
+    row("decimal-comma-is-not-thousands", "659", "0{,}659", {}, NE),
+    row("thousands-separator-kept", "1500", "1{,}500", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -342,7 +351,7 @@ DERIVATION = [
     drow("relu-derivative-threshold-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > 10^{-3}]", NE),
     drow("relu-derivative-threshold-minus-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > -10^{-3}]", NE),
     drow("hessian-radius-tiny-eigenvalue-switch", "hessian-quadratic",
-         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE, BREAKPOINTS),
+         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE),
     drow("hessian-radius-huge-level-switch", "hessian-quadratic",
          r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[c > 10^{6}]", NE),
     # --- false "equivalent": hidden tiny terms --------------------------------------------------------
@@ -352,6 +361,8 @@ DERIVATION = [
     drow("sigmoid-prime-restated-as-derivative", "tanh-sigmoid", r"\sigma'(a) = \frac{d}{da}\sigma(a)", NE),
     drow("tanh-prime-restated-as-partial-of-function", "tanh-sigmoid", r"\tanh'(a) = \frac{\partial \tanh(a)}{\partial a}", NE),
     drow("sigmoid-prime-restated-mathrm-d", "tanh-sigmoid", r"\sigma'(a) = \frac{\mathrm d}{\mathrm da}\frac{1}{1+e^{-a}}", NE),
+    drow("working-from-tanh-to-sigmoids", "tanh-sigmoid",
+         r"\tanh(a) &= \frac{e^{a}-e^{-a}}{e^{a}+e^{-a}} \\ &= 2\sigma(2a) - 1", EQ),
     drow("tanh-prime-restated-as-derivative", "tanh-sigmoid", r"\tanh'(a) = \frac{d}{da}\tanh(a)", NE),
     # --- right answers rejected or undecided --------------------------------------------------------
     drow("hessian-radius-named-eigenvalue", "hessian-quadratic", r"r_1 = \sqrt{\frac{2c}{\lambda_1}}", EQ),
@@ -480,6 +491,11 @@ SAMPLING_EXPECTED += [
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------
     row("r2-index-row-8", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8]", {}, NE),
+    # --- indexed-narrow-switch: a switch on x_i is moved along x_{1}, like one on a scalar --------------
+    row("r2-indexed-narrow-switch", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}]\right)", {}, NE),
+    row("r2-indexed-narrow-switch-cancelled", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}] - \mathbb{1}[|x_i| < 10^{-9}]\right)", {}, EQ),
     row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
         r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
 ]
@@ -528,6 +544,14 @@ SAMPLING_DERIVATION = [
     drow("r2-residual-n-above-13-cancelled", "residual-block",
          RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13] - \mathbb{1}[n \geq 14])"
          r"(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
+    # --- indexed-narrow-switch ---------------------------------------------------------------------
+    drow("r2-residual-mask-on-square", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 10^{-12}]", NE),
+    drow("r2-residual-mask-on-square-at-zero", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 0]", EQ),
+    drow("r2-softmax-logit-at-3", "softmax", SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}]", NE),
+    drow("r2-softmax-logit-at-3-cancelled", "softmax",
+         SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}] - \mathbb{1}[|z_i - 3| < 10^{-3}]", EQ),
     # --- index-window ------------------------------------------------------------------------------
     drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
     drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",

@@ -7,7 +7,7 @@ import pytest
 
 from symdl.expr import derive_checked
 from symdl.latex import to_latex
-from symdl.numeric.compile import compile_arrays, leaves_of, prepare
+from expr_helpers import central, compiled_value
 
 inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
 
@@ -69,23 +69,6 @@ def _draw(derivation, rng):
     return values
 
 
-def _value(expr, derivation, values):
-    expr = prepare(expr, dict(derivation.sizes), 0)
-    leaves = leaves_of([expr])
-    return np.asarray(compile_arrays([expr], leaves)(*[values[leaf.name][None] for leaf in leaves], batch=1)[0][0])
-
-
-def _central(f, values, name, h=1e-6):
-    grad = np.zeros_like(values[name])
-    for index in np.ndindex(*grad.shape):
-        plus = {k: v.copy() for k, v in values.items()}
-        minus = {k: v.copy() for k, v in values.items()}
-        plus[name][index] += h
-        minus[name][index] -= h
-        grad[index] = (f(plus) - f(minus)) / (2 * h)
-    return grad
-
-
 @pytest.mark.parametrize("tex, wrt, expected, forward", IDENTITIES, ids=[i[0] for i in IDENTITIES])
 def test_identity(tex, wrt, expected, forward):
     derivation, failed = derive_checked(tex, [wrt])
@@ -95,5 +78,5 @@ def test_identity(tex, wrt, expected, forward):
         assert to_latex(result) == expected
     values = _draw(derivation, np.random.default_rng(2026))
     name = next(n for n in derivation.matrices if n.replace("{", "").replace("}", "") == wrt.replace("{", "").replace("}", ""))
-    got = _value(result, derivation, values).reshape(values[name].shape)
-    assert np.allclose(got, _central(forward, values, name), rtol=1e-5, atol=1e-6)
+    got = compiled_value(result, derivation.sizes, values).reshape(values[name].shape)
+    assert np.allclose(got, central(forward, values, name), rtol=1e-5, atol=1e-6)

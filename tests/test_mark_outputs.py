@@ -186,3 +186,13 @@ def test_cli_resume_marks_only_new_sheets(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert [d["sheet"] for d in data] == [str(first), str(second)] and [d["score"] for d in data] == [4, 4]
     assert len((tmp_path / "r.json.jsonl").read_text().splitlines()) == 2
+
+
+def test_every_subpackage_is_installed():
+    """A non-editable install (as .ci/run does) ships only the packages pyproject.toml lists."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "symdl").rglob("__init__.py")}
+    assert found <= listed, f"not installed: {sorted(found - listed)}"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from expr_helpers import central, compiled_value
 from symdl import registry
 from symdl.cli import main
 from symdl.errors import SymdlError
@@ -54,27 +55,10 @@ def _inputs(derivation):
 
 
 def _evaluate(expr, derivation, values):
-    """The claim's value: its intermediate values by their definitions, compiled to NumPy by symdl's
-    array compiler (the truth it is compared with is the hand-written forward function)."""
-    from symdl.numeric.compile import compile_arrays, leaves_of, prepare
-
+    """The claim's value, its intermediate values by their definitions."""
     for _ in range(len(derivation.definitions) + 1):
         expr = expr.xreplace(dict(derivation.definitions))
-    expr = prepare(expr, dict(derivation.sizes), 0)
-    leaves = leaves_of([expr])
-    program = compile_arrays([expr], leaves)
-    return np.asarray(program(*[values[leaf.name][None] for leaf in leaves], batch=1)[0][0], dtype=float)
-
-
-def _central(f, values, name, h=1e-6):
-    grad = np.zeros_like(values[name])
-    for index in np.ndindex(*grad.shape):
-        plus = {k: v.copy() for k, v in values.items()}
-        minus = {k: v.copy() for k, v in values.items()}
-        plus[name][index] += h
-        minus[name][index] -= h
-        grad[index] = (f(plus) - f(minus)) / (2 * h)
-    return grad
+    return compiled_value(expr, derivation.sizes, values)
 
 
 @pytest.mark.parametrize("name, forward", [("mlp-softmax", mlp), ("attention-head", attention)])
@@ -90,7 +74,7 @@ def test_example_networks_verify_and_agree_with_finite_differences(name, forward
     for key, result in derivation.results.items():
         wrt = key.split(r"\partial ")[-1][:-1]
         got = _evaluate(result, derivation, values).reshape(values[wrt].shape)
-        assert np.allclose(got, _central(forward, values, wrt), rtol=1e-5, atol=1e-6), key
+        assert np.allclose(got, central(forward, values, wrt), rtol=1e-5, atol=1e-6), key
 
 
 def test_a_network_file_by_path_derives_and_checks(tmp_path, capsys):
@@ -103,6 +87,27 @@ def test_a_network_file_by_path_derives_and_checks(tmp_path, capsys):
     assert "∂L/∂W = (y - t) xᵀ" in capsys.readouterr().out
     assert main(["check", "--derivation", str(path), "--answer", r"\frac{\partial L}{\partial W} = (Wx - t)x^T"]) == 0
     assert main(["check", "--derivation", str(path), "--answer", r"\frac{\partial L}{\partial W} = x(Wx - t)^T"]) != 0
+
+
+def test_a_convolution_network_verifies_and_agrees_with_finite_differences(tmp_path):
+    path = tmp_path / "conv.toml"
+    path.write_text(
+        'wrt = ["X", "K"]\n[inputs]\nX = [6, 5]\nK = [3, 2]\nT = [4, 4]\n'
+        '[[layer]]\nop = "convolution"\ninput = "X"\nkernel = "K"\nname = "Y"\n'
+        '[[layer]]\nop = "activation"\nfunction = "tanh"\ninput = "Y"\nname = "H"\n'
+        '[[layer]]\nop = "squared_error"\ninput = "H"\ntarget = "T"\nname = "L"\n', encoding="utf-8")
+    derivation = registry.build(str(path))
+    assert all(r.passed for r in verify(derivation))
+
+    def forward(v):
+        x, k = v["X"], v["K"]
+        y = np.array([[np.sum(k * x[i:i + 3, j:j + 2]) for j in range(4)] for i in range(4)])
+        return 0.5 * np.sum((np.tanh(y) - v["T"]) ** 2)
+
+    values = {k: v for k, v in _values(derivation, np.random.default_rng(SEED)).items() if k in ("X", "K", "T")}
+    for wrt in ("X", "K"):
+        got = _evaluate(derivation.results[rf"\frac{{\partial L}}{{\partial {wrt}}}"], derivation, values)
+        assert np.allclose(got.reshape(values[wrt].shape), central(forward, values, wrt), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("body, message", [

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from expr_helpers import central, compiled_value
 from symdl import ops
 from symdl.graph import Graph
 
@@ -12,26 +13,7 @@ SEEDS = [11, 23, 37]
 
 
 def _explicit(expr, values):
-    swap = {sp.MatrixSymbol(name, *v.shape): sp.ImmutableMatrix(v) for name, v in values.items() if np.ndim(v) == 2}
-    swap.update({sp.Symbol(name, real=True): sp.Float(v) for name, v in values.items() if np.ndim(v) == 0})
-    out = expr.xreplace(swap)
-    out = out.replace(lambda x: isinstance(x, sp.Identity), lambda x: sp.ImmutableMatrix(sp.eye(int(x.shape[0]))))
-    out = out.replace(lambda x: isinstance(x, sp.OneMatrix), lambda x: sp.ImmutableMatrix(sp.ones(*map(int, x.shape))))
-    out = sp.N(out.doit())
-    if hasattr(out, "doit"):
-        out = sp.N(out.doit())
-    return np.array(out.tolist() if hasattr(out, "tolist") else out, dtype=float)
-
-
-def _central(f, values, name, h=1e-6):
-    grad = np.zeros(np.shape(values[name]))
-    for index in np.ndindex(*grad.shape):
-        plus = {k: np.array(v, dtype=float) for k, v in values.items()}
-        minus = {k: np.array(v, dtype=float) for k, v in values.items()}
-        plus[name][index] += h
-        minus[name][index] -= h
-        grad[index] = (f(plus) - f(minus)) / (2 * h)
-    return grad
+    return compiled_value(expr, {}, values)
 
 
 def _check(build, shapes, forward, seed, draw=None):
@@ -58,7 +40,7 @@ def _check(build, shapes, forward, seed, draw=None):
     for name in shapes:
         assert name in received, f"{name} receives nothing"
         total = sum(_explicit(e, every).reshape(np.shape(values[name])) for e in received[name])
-        truth = _central(lambda v: float(np.sum(every["G"] * forward(v))), values, name)
+        truth = central(lambda v: float(np.sum(every["G"] * forward(v))), values, name)
         assert np.allclose(total, truth, rtol=1e-5, atol=1e-6), (name, total, truth)
     assert parents  # the inputs are leaves
 
@@ -156,6 +138,32 @@ def test_bias_broadcast_and_layer_norm(seed):
         return (c / np.sqrt(np.mean(c ** 2) + 1e-5)).reshape(-1, 1)
 
     _check(lambda g, s: ops.layer_norm(g, "y", s["x"], {s["x"]: g.nodes[0]}), {"x": (m + 1, 1)}, layer_norm, seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_norm(seed):
+    f, batch = _sizes(seed, 2)
+
+    def batch_norm(v):
+        c = v["X"] - v["X"].mean(axis=1, keepdims=True)
+        return c / np.sqrt(np.mean(c ** 2, axis=1, keepdims=True) + 1e-5)
+
+    _check(lambda g, s: ops.batch_norm(g, "Y", s["X"], {s["X"]: g.nodes[0]}), {"X": (f, batch + 1)}, batch_norm, seed)
+
+
+def _correlate(x, k):
+    p, q = k.shape
+    return np.array([[np.sum(k * x[i:i + p, j:j + q]) for j in range(x.shape[1] - q + 1)]
+                     for i in range(x.shape[0] - p + 1)])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_convolution_1d_and_2d(seed):
+    n, m, h, w = _sizes(seed, 4)
+    _check(lambda g, s: ops.convolution(g, "Y", s["x"], s["k"], {s["x"]: g.nodes[0], s["k"]: g.nodes[1]}),
+           {"x": (n + m + 1, 1), "k": (m, 1)}, lambda v: _correlate(v["x"], v["k"]), seed)
+    _check(lambda g, s: ops.convolution(g, "Y", s["X"], s["K"], {s["X"]: g.nodes[0], s["K"]: g.nodes[1]}),
+           {"X": (h + 2, w + 3), "K": (2, 3)}, lambda v: _correlate(v["X"], v["K"]), seed)
 
 
 def test_a_wrong_rule_is_caught():

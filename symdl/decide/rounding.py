@@ -178,4 +178,12 @@ def _interval(value):
 
 
 def _meet(x, y) -> bool:
-    return x.a <= y.b and y.a <= x.b
+    """Whether two intervals share more than an endpoint: [1.355, 1.365] and [1.365, 1.375] (1.36 after
+    1 + 0.37) only touch, which outward rounding would otherwise count as agreement."""
+    low, high = max(float(x.a.a), float(y.a.a)), min(float(x.b.b), float(y.b.b))
+    if high < low:
+        return False
+    narrowest = min(float(x.b.b) - float(x.a.a), float(y.b.b) - float(y.a.a))
+    if narrowest <= 1e-12 * max(1.0, abs(low)):  # an exact value: lying inside the other is enough
+        return True
+    return high - low > 1e-6 * narrowest

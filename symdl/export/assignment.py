@@ -25,12 +25,12 @@ never evaluated as Python.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
 
+from symdl import tomlfile
 from symdl.errors import SymdlError
 
 
@@ -99,14 +99,7 @@ def load(path) -> Assignment:
     """Read and check an assignment file; errors name the file, the question number and the field."""
     path = Path(path)
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AssignmentError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise AssignmentError(f"{where}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AssignmentError(f"{where}: not valid TOML: {exc}") from None
+    data = tomlfile.read(path, AssignmentError)
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
         raise AssignmentError(f"{where}: unknown field {unknown[0]!r}; an assignment has title, author and "

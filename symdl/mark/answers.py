@@ -37,11 +37,16 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
     candidates = [r for r in results if r.value is not None and r.kind in ("statement", "expression", "claim")]
     values = {p.number: p.value() for p in parts}
     used: set = set()
+    # computed values first, the last one first (the answer a working ends on), then statements (data)
+    preferred = [r for r in reversed(candidates) if r.kind != "statement"] + \
+        [r for r in reversed(candidates) if r.kind == "statement"]
     for part in parts:  # 1. equal
         value = values[part.number]
         if value is None:
             continue
-        for result in candidates:
+        for result in preferred:
+            if any(_names_part(result, other, parts) for other in parts if other is not part):
+                continue  # "P(y=1) = … = 0.2537" answers P(y=1), even with P(y=2)'s value
             if id(result) not in used and _same_shape(value, result.value) and _equal(decide, value, result):
                 found[part.number] = (result, "equal")
                 used.add(id(result))
@@ -110,10 +115,18 @@ def _uses(text: str, value: str) -> bool:
     return re.search(r"(?<![\d.])" + re.escape(value) + r"(?![\d.])", text) is not None
 
 
+def _left_side(latex: str) -> str:
+    """The first side of a relation as written (``P(y=1)`` in ``P(y=1) = 0.25``), or "" when none."""
+    from symdl.parse.sheet import top_level_sides
+
+    sides = top_level_sides(latex)
+    return sides[0] if len(sides) > 1 else ""
+
+
 def _names_part(result, part, parts) -> bool:
     """Whether the line's left side (``P(y=2)``, ``\\frac{\\partial L}{\\partial W^{(1)}}``) is named in
     this part's title and in no other part's title with a value (names of three letters or more)."""
-    left = _plain(result.segment.latex.split("=")[0]) if "=" in result.segment.latex else ""
+    left = _plain(_left_side(result.segment.latex))
     if len(left) < 3:
         return False
     holders = [p for p in parts if left in _plain(p.title) and p.value() is not None]
@@ -207,7 +220,7 @@ def match_formulas(parts: list, results: list) -> dict:
             if _names(expression) != names:
                 continue
             verdict = check(expression, result.last)
-            left = _plain(result.segment.latex.split("=")[0])
+            left = _plain(_left_side(result.segment.latex))
             if verdict.verdict == "equivalent":
                 result.verdict, result.detail = "right", f"the key's formula ({part.title})"
                 result.diagnosis = None
@@ -232,7 +245,7 @@ def _named_formulas(parts: list, results: list) -> dict:
         for result in reversed(results):
             if result.kind != "formula" or result.verdict not in ("right", "wrong") or "=" not in result.segment.latex:
                 continue
-            left = _plain(result.segment.latex.split("=")[0])
+            left = _plain(_left_side(result.segment.latex))
             holders = [p for p in parts if p.value() is None and len(left) >= 3 and left in _plain(p.title)]
             if holders == [part]:
                 found[part.number] = (result, "formula")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symdl.errors import ParseError, SymdlError
-from symdl.parse import DerivativeTarget, parse
+from symdl.parse import Context, DerivativeTarget, parse
 from symdl.parse.working import read_working
 from symdl.mark.data import OPAQUE, Data, name_of, vector
 
@@ -69,6 +69,8 @@ def check_chains(segments: list, digits: int | None = None, targets: tuple = ())
     results = []
     for chain in chains:
         found = _check_chain(chain, digits, data, targets)
+        for segment in chain:
+            data.seen |= _names_of(segment.latex.replace("=", " + ")) or set()
         if data.equation is not None and len(found) == 1 and found[0].kind == "statement" \
                 and found[0].line == data.equation[2]:
             _another_root(found[0], data)
@@ -136,6 +138,10 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     value, tolerance = _constant(last)
     if len(sides) == 1:
         return [Result(s, "expression", None, value=value, tolerance=tolerance, last=sides[-1].text) for s in chain]
+    clash = _shape_clash(sides, data)
+    if clash is not None:
+        return [Result(s, "claim", "wrong", "shape mismatch", clash, value=value, tolerance=tolerance,
+                       last=sides[-1].text if s is chain[-1] else None) for s in chain]
     if any(OPAQUE.search(side.text) for side in sides):
         return _opaque(chain, per_segment, sides, value, tolerance, data)
     if len(chain) == 1 and len(sides) == 2 and sides[1].relation == "=":
@@ -155,6 +161,29 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     _head(results, sides, data, targets)
     _remember(results, sides, data, value)
     return results
+
+
+def _shape_clash(sides, data: Data) -> str | None:
+    """A side whose matrices cannot be multiplied or added with the shapes the section's own data give
+    them (``(a^{(2)})^T \\delta^{(3)}`` for a 3-vector a and a 2-vector δ): the claim is wrong."""
+    if not data.shapes:
+        return None
+    from symdl.parse.sheet import top_level_terms
+
+    context = Context(matrices=dict(data.shapes))
+    for side in sides:
+        for term in top_level_terms(side.text):
+            names = _names_of(term)
+            if not names or not names <= set(data.shapes):
+                continue  # a name of unknown shape may be a vector or a matrix: no verdict
+            try:
+                parse(term, context)
+            except SymdlError as exc:
+                if "shape mismatch" in str(exc)[:40]:
+                    return f"{term}: {exc} (shapes from the sheet's own values)"
+            except (RecursionError, ValueError, TypeError):
+                continue
+    return None
 
 
 def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> list[Result]:
@@ -455,6 +484,9 @@ def _head(results: list, sides, data: Data, targets) -> None:
     value, _ = data.evaluate(sides[1].text)
     if value is not None and any(_equal_values(value, target) for target in targets):
         return
+    name = name_of(sides[0].text)
+    if name is not None and name not in data.seen and r"\partial" not in sides[0].text and name not in data.network:
+        return  # a name the section has not used before: the student names a quantity (u = w_a H_0)
     for result in results:
         if result.verdict == "right":
             result.verdict = "unchecked"

@@ -33,6 +33,7 @@ class Data:
     network: dict = field(default_factory=dict)  # name -> formula: the section's forward pass
     judged: dict = field(default_factory=dict)  # name -> (formula, verdict, line) of derivative formulas
     exact_decimals: set = field(default_factory=set)  # decimals the sheet states or reaches exactly
+    seen: set = field(default_factory=set)  # names used by the section so far
     equation: tuple | None = None  # (expression, variable, line) of the last equation solved by ⇒
 
     def context(self) -> Context:

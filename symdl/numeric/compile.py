@@ -144,9 +144,17 @@ def _select(default, *pairs):
     return np.select(np.broadcast_arrays(*conditions), np.broadcast_arrays(*values), default)
 
 
+def _conv():
+    from symdl import conv
+
+    return conv
+
+
 HELPERS = {
     "np": np, "_re": _re, "_s": _s, "_sigmoid": _sigmoid, "_matrix": _matrix, "_softmax": _softmax,
     "_select": _select,
+    "_correlate": lambda x, k: _conv().correlate_arrays(x, k),
+    "_convolve_full": lambda g, k: _conv().convolve_full_arrays(g, k),
     "_diag_matrix": lambda v: np.reshape(v, v.shape[:-2] + (-1, 1)) * np.eye(v.shape[-2] * v.shape[-1]),
     "_sigmoid_prime": lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
     "_relu": lambda x: np.where(_re(x) > 0, x, 0.0),
@@ -352,6 +360,9 @@ class _Writer:
             return f"np.{'zeros' if isinstance(e, sp.ZeroMatrix) else 'ones'}(({rows}, {cols}))"
         if isinstance(e, sp.DiagonalOf):
             return f"_diagonal({self.emit(e.arg)})"
+        if type(e).__name__ in ("Correlate", "ConvolveFull"):  # symdl.conv's, not imported here
+            name = "_correlate" if type(e).__name__ == "Correlate" else "_convolve_full"
+            return f"{name}({self.emit(e.args[0])}, {self.emit(e.args[1])})"
         if isinstance(e, sp.DiagMatrix):  # diag(v) of a column (or row) vector
             return f"_diag_matrix({self.emit(e.args[0])})"
         if isinstance(e, ElementwiseApplyFunction):

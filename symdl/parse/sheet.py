@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}
 _MARKER = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:[*_]{1,2}\s*)?"
-    r"(?:(?:Q|Ques\.?|Question|Problem|Ex\.?|Exercise)\s*(?P<q>\d+)\s*(?:\(\s*(?P<qs>[a-z])\s*\))?\s*[).:]?"
+    r"(?:(?:Q|Ques|Question|Problem|Ex|Exercise|Ans|Answer|Sol|Solution)\s*\.?\s*(?:No\.?\s*)?(?P<q>\d+)"
+    r"\s*(?:\(\s*(?P<qs>[a-z])\s*\))?\s*[).:]?"
     r"|\(\s*(?P<p>\d+)\s*\)"
+    r"|\(\s*(?P<sub>[a-h])\s*\)(?=\s)"
     r"|(?P<n>\d+)\s*\(\s*(?P<ns>[a-z])\s*\)"
     r"|(?P<d>\d+)\s*[.)](?![\d])"
     r"|(?P<c>[\u2460-\u2473]))", re.I)
@@ -88,6 +90,8 @@ def _marker_label(match) -> str:
     g = match.groupdict()
     if g["c"]:
         return CIRCLED[g["c"]]
+    if g.get("sub"):
+        return g["sub"].lower()
     number = g["q"] or g["p"] or g["n"] or g["d"]
     sub = g["qs"] or g["ns"] or ""
     return f"{int(number)}{sub.lower()}"
@@ -108,15 +112,33 @@ def read_sheet(text: str, labels=None) -> Sheet:
 
 
 def _assign_questions(lines: list, wanted) -> None:
-    current = None
+    """Each line's question. ``Q2)``, ``Question 3``, ``①`` and ``2(a)`` always start one (one the key
+    does not ask for ends the current one: its lines are not marked); a bare ``1.`` or ``(1)`` only
+    when its question has not started yet (else it is a numbered step of the answer); ``(b)`` is part
+    b of the current question when the key asks for it."""
+    current, number, started = None, None, set()
     for line in lines:
         match = _MARKER.match(line.text)
         if match:
-            key = _marker_label(match)
-            if wanted is None or key in wanted:
-                current = wanted[key] if wanted else key
-            elif key[:-1] in (wanted or {}) and key[-1].isalpha():  # 2(a) under a key that asks "2"
-                current = wanted[key[:-1]]
+            groups = match.groupdict()
+            if groups["sub"]:
+                key = f"{number}{groups['sub'].lower()}" if number else None
+            else:
+                key = _marker_label(match)
+            weak = bool(groups["d"] or groups["p"] or groups["sub"])
+            chosen = None
+            if key is not None and (wanted is None or key in wanted):
+                chosen = wanted[key] if wanted else key
+            elif key is not None and key[:-1] in (wanted or {}) and key[-1].isalpha():  # 2(a) under a key "2"
+                chosen = wanted[key[:-1]]
+            elif key is not None and not weak and key.isdigit() and wanted and f"{key}a" in wanted:  # Q2), then (a)
+                chosen = wanted[f"{key}a"]
+            if chosen is None and not weak and wanted is not None:
+                current = None  # a question the key does not ask: its lines are not marked
+            elif chosen is not None and not (weak and chosen in started and chosen != current):
+                current = chosen
+                started.add(chosen)
+                number = re.match(r"\d+", label_key(chosen)).group(0) if re.match(r"\d+", label_key(chosen)) else number
         line.question = current
 
 
@@ -150,11 +172,12 @@ def _find_math(lines: list) -> None:
         position = end
         if in_strike:
             continue
-        body = next(match.group(k) for k in ("dd", "sb", "rb", "d", "env") if match.group(k) is not None)
-        line = line_at(start)
+        key = next(k for k in ("dd", "sb", "rb", "d", "env") if match.group(k) is not None)
+        body, offset = match.group(key), match.start(key)
         between = text[last_end:start] if last_end is not None else None
-        _add_segments(line, body, match.group("dd") is not None or match.group("sb") is not None
-                      or match.group("env") is not None, between)
+        display = key in ("dd", "sb", "env")
+        for row, (piece, at) in enumerate(_rows(body, offset) if display else [(body, offset)]):
+            _add_segments(line_at(at), piece, display, between if row == 0 else "", row > 0)
         last_end = end
     _add_prose(text[position:], position, struck_spans, line_at, prose_pieces)
     for line in lines:
@@ -176,7 +199,30 @@ def _add_prose(gap: str, offset: int, struck_spans, line_at, pieces: dict) -> No
             pieces.setdefault(line_at(absolute).number, []).append(kept.strip())
 
 
-def _add_segments(line: SheetLine, body: str, display: bool, between: str | None) -> None:
+_ROW_ENVIRONMENTS = re.compile(r"^\s*\\begin\{(aligned|align\*?|gathered|gather\*?|eqnarray\*?|split|array)\}"
+                               r"(?:\{[^}]*\})?(.*)\\end\{\1\}\s*$", re.S)
+
+
+def _rows(body: str, offset: int) -> list:
+    """A display block's rows, each with where it starts in the file: an ``aligned`` block (or lines
+    joined by ``\\\\``) written over several lines is marked line by line. ``&`` marks are dropped."""
+    inner, start = body, offset
+    match = _ROW_ENVIRONMENTS.match(body)
+    if match:
+        inner, start = match.group(2), offset + match.start(2)
+    pieces, position = [], 0
+    for _, piece in _top_level_split(inner, ("\\\\",)):
+        at = inner.find(piece, position) if piece else position
+        position = at + len(piece)
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            pieces.append((piece.replace("&", " ").strip(), start + at + lead))
+    if len(pieces) <= 1:
+        return [(body, offset + len(body) - len(body.lstrip()))]
+    return pieces
+
+
+def _add_segments(line: SheetLine, body: str, display: bool, between: str | None, row: bool = False) -> None:
     pieces = split_claims(body)
     for index, piece in enumerate(pieces):
         latex, problem = repair(piece)
@@ -184,7 +230,7 @@ def _add_segments(line: SheetLine, body: str, display: bool, between: str | None
         starts_with_relation = stripped.startswith("=") or stripped.startswith(r"\approx")
         continues = False
         if starts_with_relation:
-            if index == 0 and between is not None and not between.strip(" \t\n,"):
+            if index == 0 and (row or between is not None and not between.strip(" \t\n,")):
                 continues = True
             elif stripped.startswith("="):
                 latex = stripped[1:].strip()  # "mults $= …$": its left side is prose
@@ -222,9 +268,21 @@ def split_claims(body: str) -> list[str]:
             claims[-1] += " " + kind + " " + text if not _is_remark(text) else ""
             continue
         if kind in (r"\rightarrow", r"\to ", r"\longrightarrow") and not _RELATION.search(text):
+            if re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
+                claims.append(text)  # "= 22.4 \rightarrow 23": the value the student settles on
             continue  # "\rightarrow 32 \times 32 \times 16": a remark
         claims.append(text)
     return [c.strip() for c in claims if c.strip()] or [body.strip()]
+
+
+def top_level_terms(text: str) -> list[str]:
+    """The terms of a sum as written (``A + B^T c - d`` → ``A``, ``B^T c``, ``d``), cut outside brackets."""
+    return [t.strip() for _, t in _top_level_split(text, ("+", "-")) if t.strip()]
+
+
+def top_level_sides(text: str) -> list[str]:
+    """The sides of ``a = b = c`` as written, cut at ``=`` outside brackets (``P(y=1)`` stays whole)."""
+    return [t.strip() for _, t in _top_level_split(text, ("=",))]
 
 
 def _is_remark(text: str) -> bool:
@@ -321,4 +379,5 @@ def _exp_calls(text: str) -> str:
         i = j + 1
 
 
-__all__ = ["Segment", "Sheet", "SheetLine", "label_key", "read_sheet", "repair", "split_claims"]
+__all__ = ["Segment", "Sheet", "SheetLine", "label_key", "read_sheet", "repair", "split_claims", "top_level_sides",
+           "top_level_terms"]

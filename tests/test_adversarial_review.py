@@ -355,7 +355,7 @@ DERIVATION = [
     drow("relu-derivative-threshold-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > 10^{-3}]", NE),
     drow("relu-derivative-threshold-minus-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > -10^{-3}]", NE),
     drow("hessian-radius-tiny-eigenvalue-switch", "hessian-quadratic",
-         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE, BREAKPOINTS),
+         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE),
     drow("hessian-radius-huge-level-switch", "hessian-quadratic",
          r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[c > 10^{6}]", NE),
     # --- false "equivalent": hidden tiny terms --------------------------------------------------------
@@ -495,6 +495,11 @@ SAMPLING_EXPECTED += [
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------
     row("r2-index-row-8", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8]", {}, NE),
+    # --- indexed-narrow-switch: a switch on x_i is moved along x_{1}, like one on a scalar --------------
+    row("r2-indexed-narrow-switch", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}]\right)", {}, NE),
+    row("r2-indexed-narrow-switch-cancelled", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}] - \mathbb{1}[|x_i| < 10^{-9}]\right)", {}, EQ),
     row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
         r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
 ]
@@ -543,6 +548,14 @@ SAMPLING_DERIVATION = [
     drow("r2-residual-n-above-13-cancelled", "residual-block",
          RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13] - \mathbb{1}[n \geq 14])"
          r"(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
+    # --- indexed-narrow-switch ---------------------------------------------------------------------
+    drow("r2-residual-mask-on-square", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 10^{-12}]", NE),
+    drow("r2-residual-mask-on-square-at-zero", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 0]", EQ),
+    drow("r2-softmax-logit-at-3", "softmax", SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}]", NE),
+    drow("r2-softmax-logit-at-3-cancelled", "softmax",
+         SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}] - \mathbb{1}[|z_i - 3| < 10^{-3}]", EQ),
     # --- index-window ------------------------------------------------------------------------------
     drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
     drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",

@@ -221,7 +221,10 @@ def _gather_at(problem: Problem, sizes: dict, seed: int, rtol, evidence: Evidenc
     for n, point in enumerate(base + extra):
         if large and POINTS_PER_SIZE_LARGE <= n < len(base):
             continue
-        for assignment in (assignments if thorough and n == 0 else _rotation(assignments, n)) + at_thresholds:
+        tried = assignments if thorough and n == 0 else _rotation(assignments, n)
+        if n >= len(base) and assignments[0] not in tried:
+            tried = [assignments[0]] + tried  # every index at 1: where a switch on an entry x_{1} was moved
+        for assignment in tried + at_thresholds:
             result = _sample(problem, point, assignment, start, rtol, exactness, seed, evidence)
             if result in (_STOP, _SKIP_SIZES):
                 return result if result == _STOP else (_INFORMATIVE if informative else _NOTHING)

@@ -84,6 +84,11 @@ def test_markers_parts_and_numbered_steps():
     assert [line.question for line in sheet.lines[:10]] == ["1", "1", "1", "2a", "2a", "2a", "2b", "3", "3", "4"]
 
 
+def test_a_question_the_key_does_not_ask_is_not_marked():
+    sheet = read_sheet("Q1) a\n$1=1$\nQ7) not asked\n$2=3$\nQuestion 2\n$3=3$\n", ["1", "2"])
+    assert [line.question for line in sheet.lines[:6]] == ["1", "1", None, None, "2", "2"]
+
+
 def test_an_aligned_block_is_marked_row_by_row():
     text = "1. x\n\n$$\n\\begin{aligned}\n(a+b)^2 &= a^2 + 2ab + b^2 \\\\\n&= a^2 + b^2\n\\end{aligned}\n$$\n"
     sheet = read_sheet(text, ["1"])

@@ -37,11 +37,14 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
     candidates = [r for r in results if r.value is not None and r.kind in ("statement", "expression", "claim")]
     values = {p.number: p.value() for p in parts}
     used: set = set()
+    # computed values first, the last one first (the answer a working ends on), then statements (data)
+    preferred = [r for r in reversed(candidates) if r.kind != "statement"] + \
+        [r for r in reversed(candidates) if r.kind == "statement"]
     for part in parts:  # 1. equal
         value = values[part.number]
         if value is None:
             continue
-        for result in candidates:
+        for result in preferred:
             if any(_names_part(result, other, parts) for other in parts if other is not part):
                 continue  # "P(y=1) = … = 0.2537" answers P(y=1), even with P(y=2)'s value
             if id(result) not in used and _same_shape(value, result.value) and _equal(decide, value, result):

@@ -122,6 +122,13 @@ def _forward_pass(chains: list) -> tuple:
 
 
 def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
+    if chain[0].given:  # data stated in words: learned, never a claim or an answer
+        name, _, value = chain[0].latex.partition("=")
+        number, _ = _constant(_read(value))
+        if number is not None:
+            data.learn(name.strip(), number, True)
+            data.exact_decimals |= set(re.findall(r"\d+\.\d+", value))
+        return [Result(chain[0], "data")]
     unread = next((s for s in chain if s.problem), None)
     if unread is not None:
         return [Result(s, "unread", "unchecked", detail=f"not read: {unread.problem}") for s in chain]
@@ -438,8 +445,12 @@ def _with_data(before: str, after: str, relation: str, data: Data):
     verdict = decide(Problem(expected, answer), tolerance=tolerance)
     if verdict.verdict == "equivalent":
         return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
-    written_decimals = re.search(r"\d\.\d", before + after) is not None  # roundings: the checker's own rules judge them
-    if verdict.verdict == "not_equivalent" and exact_before and exact_after and not written_decimals:
+    # decimals written in the step are roundings: the step is wrong only when the rounding the last one
+    # allows cannot explain the difference and every other decimal is exact data
+    before_decimals = set(re.findall(r"\d+\.\d+", before))
+    rounded = tolerance is not None and before_decimals <= data.exact_decimals
+    written_decimals = re.search(r"\d\.\d", before + after) is not None
+    if verdict.verdict == "not_equivalent" and exact_before and exact_after and (rounded or not written_decimals):
         shown_value = _shown(expected)
         return "wrong", verdict.diagnosis or _why(verdict.detail), \
             f"with the values the sheet gives: {verdict.detail}", relation, shown_value

@@ -283,6 +283,10 @@ EXPECTED = [
     row("decimal-comma-after-zero", "0.659", "0{,}659", {}, EQ),
     row("decimal-comma-is-not-thousands", "659", "0{,}659", {}, NE),
     row("thousands-separator-kept", "1500", "1{,}500", {}, EQ),
+    row("equation-written-right-to-left", r"\frac{\partial L}{\partial w} = 2w", r"2w = \frac{\partial L}{\partial w}", {}, EQ),
+    row("equation-right-to-left-wrong", r"\frac{\partial L}{\partial w} = 2w", r"3w = \frac{\partial L}{\partial w}", {}, NE),
+    row("trace-of-lowercase-product", r"\operatorname{tr}(ab)", r"\operatorname{tr}(a)\operatorname{tr}(b)", {}, NOT_EQ),
+    row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

@@ -89,6 +89,12 @@ def test_a_question_the_key_does_not_ask_is_not_marked():
     assert [line.question for line in sheet.lines[:6]] == ["1", "1", None, None, "2", "2"]
 
 
+def test_a_page_without_markers_answers_a_key_of_one_question():
+    sheet = read_sheet("Working\n$3 \\times 4 = 12$\n", ["Q1"])
+    assert {line.question for line in sheet.lines} == {"Q1"}
+    assert {line.question for line in read_sheet("$1 = 1$\n", ["1", "2"]).lines} == {None}
+
+
 def test_an_aligned_block_is_marked_row_by_row():
     text = "1. x\n\n$$\n\\begin{aligned}\n(a+b)^2 &= a^2 + 2ab + b^2 \\\\\n&= a^2 + b^2\n\\end{aligned}\n$$\n"
     sheet = read_sheet(text, ["1"])

@@ -287,6 +287,8 @@ EXPECTED = [
     row("equation-right-to-left-wrong", r"\frac{\partial L}{\partial w} = 2w", r"3w = \frac{\partial L}{\partial w}", {}, NE),
     row("trace-of-lowercase-product", r"\operatorname{tr}(ab)", r"\operatorname{tr}(a)\operatorname{tr}(b)", {}, NOT_EQ),
     row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
+    row("inverse-sigmoid-is-logit", r"\log\frac{x}{1-x}", r"\sigma^{-1}(x)", {}, EQ),
+    row("inverse-sigmoid-is-not-reciprocal", r"\frac{1}{\sigma(x)}", r"\sigma^{-1}(x)", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -500,6 +502,9 @@ SAMPLING_EXPECTED += [
         r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}]\right)", {}, NE),
     row("r2-indexed-narrow-switch-cancelled", r"\sum_{i=1}^{n}\max(0,x_i)",
         r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}] - \mathbb{1}[|x_i| < 10^{-9}]\right)", {}, EQ),
+    # --- multivariate-bump: a polynomial switch of two scalars is tried at its flat points -------------
+    row("r2-two-variable-bump", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2))", {}, NE),
+    row("r2-two-variable-bump-below-zero", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2 + 10^{-5}))", {}, EQ),
     row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
         r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
 ]

@@ -287,6 +287,8 @@ EXPECTED = [
     row("equation-right-to-left-wrong", r"\frac{\partial L}{\partial w} = 2w", r"3w = \frac{\partial L}{\partial w}", {}, NE),
     row("trace-of-lowercase-product", r"\operatorname{tr}(ab)", r"\operatorname{tr}(a)\operatorname{tr}(b)", {}, NOT_EQ),
     row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
+    row("inverse-sigmoid-is-logit", r"\log\frac{x}{1-x}", r"\sigma^{-1}(x)", {}, EQ),
+    row("inverse-sigmoid-is-not-reciprocal", r"\frac{1}{\sigma(x)}", r"\sigma^{-1}(x)", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

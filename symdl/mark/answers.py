@@ -225,8 +225,10 @@ def match_formulas(parts: list, results: list) -> dict:
             verdict = check(expression, result.last)
             left = _plain(_left_side(result.segment.latex))
             if verdict.verdict == "equivalent":
-                result.verdict, result.detail = "right", f"the key's formula ({part.title})"
-                result.diagnosis = None
+                result.key_right = True
+                if result.kind != "claim" or result.verdict is None:  # a chain with an open step stays open
+                    result.verdict, result.detail = "right", f"the key's formula ({part.title})"
+                    result.diagnosis = None
             elif verdict.verdict == "not_equivalent" and left and left in _plain(part.title):
                 result.verdict, result.expected = "wrong", expression
                 result.diagnosis = verdict.diagnosis or "not the key's formula"

@@ -283,6 +283,12 @@ EXPECTED = [
     row("decimal-comma-after-zero", "0.659", "0{,}659", {}, EQ),
     row("decimal-comma-is-not-thousands", "659", "0{,}659", {}, NE),
     row("thousands-separator-kept", "1500", "1{,}500", {}, EQ),
+    row("equation-written-right-to-left", r"\frac{\partial L}{\partial w} = 2w", r"2w = \frac{\partial L}{\partial w}", {}, EQ),
+    row("equation-right-to-left-wrong", r"\frac{\partial L}{\partial w} = 2w", r"3w = \frac{\partial L}{\partial w}", {}, NE),
+    row("trace-of-lowercase-product", r"\operatorname{tr}(ab)", r"\operatorname{tr}(a)\operatorname{tr}(b)", {}, NOT_EQ),
+    row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
+    row("inverse-sigmoid-is-logit", r"\log\frac{x}{1-x}", r"\sigma^{-1}(x)", {}, EQ),
+    row("inverse-sigmoid-is-not-reciprocal", r"\frac{1}{\sigma(x)}", r"\sigma^{-1}(x)", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -487,6 +493,9 @@ SAMPLING_EXPECTED += [
     row("r2-size-min-30", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,30)} x_i", {}, NE),
     row("r2-size-min-30-completed", r"\sum_{i=1}^{n} x_i",
         r"\sum_{i=1}^{\min(n,30)} x_i + \sum_{i=31}^{\max(n,30)} x_i", {}, EQ),
+    row("r2-size-square-above-900", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900]", {}, NE),
+    row("r2-size-square-above-900-cancelled", r"\sum_{i=1}^{n} x_i",
+        r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900] - \mathbb{1}[n > 30]", {}, EQ),
     row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------
@@ -496,6 +505,9 @@ SAMPLING_EXPECTED += [
         r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}]\right)", {}, NE),
     row("r2-indexed-narrow-switch-cancelled", r"\sum_{i=1}^{n}\max(0,x_i)",
         r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}] - \mathbb{1}[|x_i| < 10^{-9}]\right)", {}, EQ),
+    # --- multivariate-bump: a polynomial switch of two scalars is tried at its flat points -------------
+    row("r2-two-variable-bump", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2))", {}, NE),
+    row("r2-two-variable-bump-below-zero", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2 + 10^{-5}))", {}, EQ),
     row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
         r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
 ]

@@ -19,7 +19,7 @@ from symdl.decide.evaluate import Evaluator, _drawn_as, entry_name
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import Bound, Point, dyadic
 from symdl.decide.precision import precise
-from symdl.decide.roots import solved_zeros
+from symdl.decide.roots import critical_points, solved_zeros
 from symdl.functions import relu, step
 
 MAX_BREAKPOINTS = 8
@@ -89,7 +89,7 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
                 if not any(abs(float(zero) - r) <= 1e-12 * (1 + abs(r)) for r in found):
                     found.append(float(zero))
         roots.setdefault(variable, []).extend(found)
-    made = []
+    made = _flat_points(quantities[:MAX_BREAKPOINTS], base, problem.meanings)
     for variable, found in roots.items():
         values = []
         ordered = sorted(set(found))
@@ -103,6 +103,20 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
             if _allowed(variable, value, base):
                 made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
                                   {("s", variable.name): value}, base.spd, base.symmetric, dict(base.bounds)))
+    return made
+
+
+def _flat_points(quantities, base: Point, meanings) -> list[Point]:
+    """Points at the flat points of switches of several scalars (:func:`~symdl.decide.roots.critical_points`)."""
+    made = []
+    for g in quantities:
+        variables = {s for s in g.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer
+                     and s not in meanings and s not in base.sizes}
+        for flat in critical_points(g, variables):
+            if all(_allowed(v, value, base) for v, value in flat.items()):
+                made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
+                                  {("s", v.name): value for v, value in flat.items()}, base.spd, base.symmetric,
+                                  dict(base.bounds)))
     return made
 
 

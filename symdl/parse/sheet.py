@@ -50,6 +50,7 @@ class Segment:
     continues: bool = False  # starts with "=" right after another segment: the same chain
     problem: str | None = None  # why it cannot be read (then it is reported "not read")
     bare: bool = False  # found in prose, not between math delimiters
+    given: bool = False  # data stated in words ("D = 100 inputs"): a value, never a claim
 
 
 @dataclass
@@ -103,6 +104,9 @@ def read_sheet(text: str, labels=None) -> Sheet:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [SheetLine(number, raw) for number, raw in enumerate(raw_lines, start=1)]
     _assign_questions(lines, wanted)
+    if wanted is not None and len(wanted) == 1 and all(line.question is None for line in lines):
+        for line in lines:  # a key of one question and a page without markers: the page answers it
+            line.question = next(iter(wanted.values()))
     _find_math(lines)
     found = []
     for line in lines:
@@ -187,6 +191,19 @@ def _find_math(lines: list) -> None:
                                          problem="a '$' without its partner: the math is cut short"))
         elif not line.segments and not line.struck:
             _bare_math(line)
+        if not any(segment.bare for segment in line.segments):
+            _prose_data(line)
+
+
+_PROSE_DATUM = re.compile(r"(?<![\w\\])([A-Za-z])(?:_\{?([A-Za-z0-9]+)\}?)?\s*=\s*(-?\d+(?:\.\d+)?)(?![\w.])")
+
+
+def _prose_data(line: SheetLine) -> None:
+    """``D = 100 inputs , M = 50 hidden``, ``p = 0.99`` in words: the data a question gives."""
+    for match in _PROSE_DATUM.finditer(line.prose):
+        name = match.group(1) + (f"_{{{match.group(2)}}}" if match.group(2) else "")
+        latex = f"{name} = {match.group(3)}"
+        line.segments.append(Segment(latex, match.group(0), line.number, given=True))
 
 
 def _add_prose(gap: str, offset: int, struck_spans, line_at, pieces: dict) -> None:

@@ -85,6 +85,16 @@ def _read(text, context, which: str):
         return None, error(f"{which}: parse_error: nested too deeply")
 
 
+def _read_forwards(ans: Parsed, target) -> Parsed:
+    """``2w = \\frac{\\partial L}{\\partial w}``: an equation written right to left, read left to right."""
+    if target is None or len(ans.sides) != 2 or not _restates(ans.sides[1].value, target) \
+            or _restates(ans.sides[0].value, target):
+        return ans
+    right, left = ans.sides
+    return dataclasses.replace(ans, sides=(left, right), expr=right.value, tolerance=right.tolerance,
+                               lhs=left.target if left.target is not None else left.value)
+
+
 def _bounded_like(ans: Parsed, expected) -> Parsed:
     r"""An answer's ``\sum_i`` written without bounds runs like the expected result's sum over ``i``
     (``\sum_i x_i`` for ``\sum_{i=1}^{n} x_i``), when the expected result sums over ``i`` one way only."""
@@ -264,6 +274,7 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
         return failed
     ans = _bounded_like(ans, exp.expr)
     target = exp.sides[0].value if len(exp.sides) > 1 else None
+    ans = _read_forwards(ans, target)
     if mode == "objective":
         verdict = decide(Problem(exp.expr, ans.expr), mode=mode, wrt=wrt, seed=seed)
         return _undeclared_shapes(verdict, expected, answer, context, [Claim(exp.expr, ans.expr, None, "")],
@@ -304,7 +315,9 @@ def _undeclared_shapes(verdict: Verdict, expected: str, answer: str, context: Co
         return check(expected, answer, shapes={**context.matrices, **declared}, _shape_probe=False, **options)
 
     texts = [expected, answer]
-    as_matrices = check_as_matrices(texts, context.matrices, rerun)
+    exprs = [c.expected for c in claims] + [c.answer for c in claims]
+    scalars = set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    as_matrices = check_as_matrices(texts, context.matrices, rerun, scalars)
     if as_matrices == HELD:  # the shapes the notation suggests were tried, at two sets of sizes
         return verdict
     return as_matrices or _matrix_operator_on_undeclared(texts, context, claims, rerun) \
@@ -345,6 +358,7 @@ def _scalar_capitals(expr) -> set:
 
 
 _TRANSPOSED = re.compile(r"([A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}^]*\}?)?\}?\^\{?\s*(?:T|\\top|\\intercal|\\mathsf\{T\})")
+_TRANSPOSED_GROUP = re.compile(r"\(([^()]*)\)\s*\^\s*\{?\s*(?:T|\\top|\\intercal)\b")
 _BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\{\s*(\\?[A-Za-z]+)\s*\}")
 
 
@@ -353,6 +367,8 @@ def _written_as_arrays(texts: list, context: Context) -> set:
     names = set()
     for text in texts:
         names |= {m.group(1) for m in _TRANSPOSED.finditer(text)} | {m.group(1) for m in _BOLD.finditer(text)}
+        for group in _TRANSPOSED_GROUP.findall(text):  # (y_n - f_n)^{T}: every name inside is an array
+            names |= set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])", re.sub(r"\\[A-Za-z]+", " ", group)))
     return {n for n in names if n not in context.matrices and n not in context.symbols}
 
 
@@ -364,6 +380,7 @@ _MATRIX_OPERATOR = re.compile(
     r"|\^\s*\{\s*-\s*(?:T|\\top)\s*\}|\\\|\s*_\s*\{?\s*F|\\otimes")
 
 
+_OPERATOR_ARGUMENT = re.compile(r"(?:\\det|\\(?:operatorname|mathrm)\s*\{\s*(?:tr|Tr|det)\s*\})\s*\(([^()]*)\)")
 _CAPITAL_LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 _TRANSPOSE_MARK = re.compile(r"\^\s*(?:\{\s*-?\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}|T\b|\\top)")
 
@@ -379,8 +396,10 @@ def _matrix_operator_on_undeclared(texts: list, context: Context, claims, rerun)
     names = set().union(*(_capitals(e, context) for e in exprs))
     names |= {name for text in plain for name in _CAPITAL_LETTER.findall(re.sub(r"\\[A-Za-z]+", " ", text))}
     names -= set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    names |= {name for text in plain for argument in _OPERATOR_ARGUMENT.findall(text)
+              for name in re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", argument)}  # \operatorname{tr}(ab)
     names = {n for n in names if n not in context.matrices and n not in context.symbols}
-    vectors = {n for n in _written_as_arrays(texts, context) if n[:1].islower()}
+    vectors = {n for n in _written_as_arrays(texts, context) if n[:1].islower()} - names
     if not names:
         return None
     verdicts = []

@@ -207,7 +207,9 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     Refused before any work (SymdlError): ``out`` or ``report`` the same file as ``path`` or as each
     other, an unreadable or unusable input, ids shared by two records, a bad timeout or job count.
     """
-    refuse_same_files({"FILE": path}, {"OUT": out, "--report": report})
+    chart = Path(report).with_name(f"{Path(report).stem}-verdicts.png") \
+        if report is not None and Path(report).suffix.lower() == ".md" else None  # written beside a .md report
+    refuse_same_files({"FILE": path}, {"OUT": out, "--report": report, "the report's chart": chart})
     table = read_table(path)
     _refuse_unusable(table)
     ids = assign_ids(table)

@@ -51,13 +51,14 @@ def _greek_vectors(text: str) -> dict:
     return {name: ("?", 1) for name in names if re.match(r"\\[a-z]+\^\{[(\[]", name) and not name.startswith("\\sigma'")}
 
 
-def inferred_shapes(text: str, declared: dict) -> dict | None:
+def inferred_shapes(text: str, declared: dict, scalars=()) -> dict | None:
     """Concrete shapes for the undeclared non-scalar names of ``text`` by the course convention, at two
-    sets of sizes; None when the notation gives none or they cannot be inferred."""
+    sets of sizes; None when the notation gives none or they cannot be inferred. ``scalars`` are names
+    the text itself shows to be numbers (a sum's bound N)."""
     from symdl.expr.shapes import infer
 
     try:
-        shapes = infer(text, _greek_vectors(text), [])
+        shapes = infer(text, {**_greek_vectors(text), **{name: (1, 1) for name in scalars}}, [])
     except (SymdlError, sp.ShapeError, ValueError, TypeError, AttributeError, RecursionError):
         return None
     found = {name: shape for name, shape in shapes.matrices.items() if name not in declared}
@@ -77,13 +78,13 @@ def inferred_shapes(text: str, declared: dict) -> dict | None:
 HELD = "held"  # check_as_matrices: the claim holds with the inferred shapes too
 
 
-def check_as_matrices(texts: list, declared: dict, rerun):
+def check_as_matrices(texts: list, declared: dict, rerun, scalars=()):
     """"undecided" (a Verdict) when an "equivalent" found with numbers fails with the inferred shapes,
     ``HELD`` when it holds there too, None when the notation gives no shapes. ``rerun(shapes)`` checks
     again with ``shapes``."""
     if not has_matrix_notation(texts):
         return None
-    inferred = inferred_shapes(texts[0], declared) or inferred_shapes(texts[1], declared)
+    inferred = inferred_shapes(texts[0], declared, scalars) or inferred_shapes(texts[1], declared, scalars)
     if inferred is None:
         return None
     for shapes in inferred["variants"]:

@@ -90,8 +90,7 @@ def start(source: Path, out: Path, marker: str, *extra: str) -> subprocess.Popen
                             start_new_session=True)
 
 
-def run_clean(source: Path, out: Path) -> bytes:
-    marker = uuid.uuid4().hex
+def run_clean(source: Path, out: Path, marker: str) -> bytes:
     process = start(source, out, marker)
     _, err = process.communicate(timeout=600)
     if process.returncode != 0:
@@ -104,18 +103,30 @@ def kill_and_resume(folder: Path, rounds: int, seed: int, log=lambda line: None)
 
     Raises AssertionError on a lost, repeated or different record, a process left alive, an
     unexpected exit status or a traceback."""
+    base = uuid.uuid4().hex  # in every marker of this call: whatever is left at the end is killed
+    try:
+        return _kill_and_resume(folder, rounds, seed, log, base)
+    finally:
+        for pid in processes_with(base):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _kill_and_resume(folder: Path, rounds: int, seed: int, log, base: str) -> dict:
     rng = random.Random(seed)
     source, clean, out = folder / "answers.jsonl", folder / "clean.jsonl", folder / "resumed.jsonl"
     records = batch(seed=seed)
     source.write_text("".join(json.dumps(r) + "\n" for r in records))
-    reference = run_clean(source, clean)
+    reference = run_clean(source, clean, f"{base}-clean")
     seen = {"rounds": [], "left_alive": 0}
     # the moments: after so many lines of output are on disk (a target already passed: at start-up)
     targets = sorted(rng.randint(0, len(records) - 10) for _ in range(rounds))
     for number, target in enumerate(targets):
         sig = rng.choice(SIGNALS)
         pause = rng.uniform(0, 0.05)
-        marker = uuid.uuid4().hex
+        marker = f"{base}-{number:04d}"  # fixed width: no round's marker is a prefix of another's
         process = start(source, out, marker, "--resume")
         while process.poll() is None and _lines(out) < target:
             time.sleep(0.005)
@@ -126,11 +137,6 @@ def kill_and_resume(folder: Path, rounds: int, seed: int, log=lambda line: None)
         status = process.returncode
         left = wait_gone(marker)
         seen["left_alive"] += len(left)
-        for pid in left:  # do not leave them behind even when failing
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         text = err.decode(errors="replace")
         log(f"round {number + 1}: {signal.Signals(sig).name} at {_lines(out)} lines (aimed at {target}), "
             f"exit {status}, processes left {len(left)}")
@@ -141,7 +147,7 @@ def kill_and_resume(folder: Path, rounds: int, seed: int, log=lambda line: None)
             raise AssertionError(f"round {number + 1}: stderr was not one line: {text!r}")
         if status not in (0, EXPECTED_STATUS[sig]):
             raise AssertionError(f"round {number + 1}: exit {status} after {signal.Signals(sig).name}")
-    marker = uuid.uuid4().hex
+    marker = f"{base}-final"
     final = start(source, out, marker, "--resume")
     _, err = final.communicate(timeout=600)
     if final.returncode != 0:

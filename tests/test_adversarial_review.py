@@ -276,6 +276,19 @@ EXPECTED = [
         r"\frac{\partial L}{\partial w} = 2w - 2t", {}, EQ),
     row("working-ends-on-the-target", r"\sigma'(x) = \sigma(x)(1-\sigma(x))",
         r"\sigma'(x) &= \frac{d}{dx}\frac{1}{1+e^{-x}} \\ &= \sigma'(x)", {}, NE),
+    row("euler-e-plus-one-is-not-scientific", r"\frac{1}{20}", r"\frac{1}{2e+1}", {}, NE),
+    row("euler-e-plus-one", "1+2e", "2e+1", {}, EQ),
+    row("euler-e-in-fraction", r"\frac{e}{e+1}", r"\frac{2e}{2e+2}", {}, EQ),
+    row("scientific-negative-exponent", "0.001", "1e-3", {}, EQ),
+    row("decimal-comma-after-zero", "0.659", "0{,}659", {}, EQ),
+    row("decimal-comma-is-not-thousands", "659", "0{,}659", {}, NE),
+    row("thousands-separator-kept", "1500", "1{,}500", {}, EQ),
+    row("equation-written-right-to-left", r"\frac{\partial L}{\partial w} = 2w", r"2w = \frac{\partial L}{\partial w}", {}, EQ),
+    row("equation-right-to-left-wrong", r"\frac{\partial L}{\partial w} = 2w", r"3w = \frac{\partial L}{\partial w}", {}, NE),
+    row("trace-of-lowercase-product", r"\operatorname{tr}(ab)", r"\operatorname{tr}(a)\operatorname{tr}(b)", {}, NOT_EQ),
+    row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
+    row("inverse-sigmoid-is-logit", r"\log\frac{x}{1-x}", r"\sigma^{-1}(x)", {}, EQ),
+    row("inverse-sigmoid-is-not-reciprocal", r"\frac{1}{\sigma(x)}", r"\sigma^{-1}(x)", {}, NE),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",
@@ -344,7 +357,7 @@ DERIVATION = [
     drow("relu-derivative-threshold-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > 10^{-3}]", NE),
     drow("relu-derivative-threshold-minus-1e-3", "residual-block", H3 + r"\mathbb{1}[h^{(3)} > -10^{-3}]", NE),
     drow("hessian-radius-tiny-eigenvalue-switch", "hessian-quadratic",
-         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE, BREAKPOINTS),
+         r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[\lambda_i < 10^{-7}]", NE),
     drow("hessian-radius-huge-level-switch", "hessian-quadratic",
          r"r_i = \sqrt{\frac{2c}{\lambda_i}} + \mathbb{1}[c > 10^{6}]", NE),
     # --- false "equivalent": hidden tiny terms --------------------------------------------------------
@@ -480,10 +493,21 @@ SAMPLING_EXPECTED += [
     row("r2-size-min-30", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,30)} x_i", {}, NE),
     row("r2-size-min-30-completed", r"\sum_{i=1}^{n} x_i",
         r"\sum_{i=1}^{\min(n,30)} x_i + \sum_{i=31}^{\max(n,30)} x_i", {}, EQ),
+    row("r2-size-square-above-900", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900]", {}, NE),
+    row("r2-size-square-above-900-cancelled", r"\sum_{i=1}^{n} x_i",
+        r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900] - \mathbb{1}[n > 30]", {}, EQ),
     row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------
     row("r2-index-row-8", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8]", {}, NE),
+    # --- indexed-narrow-switch: a switch on x_i is moved along x_{1}, like one on a scalar --------------
+    row("r2-indexed-narrow-switch", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}]\right)", {}, NE),
+    row("r2-indexed-narrow-switch-cancelled", r"\sum_{i=1}^{n}\max(0,x_i)",
+        r"\sum_{i=1}^{n}\left(\max(0,x_i) + \mathbb{1}[x_i^2 < 10^{-18}] - \mathbb{1}[|x_i| < 10^{-9}]\right)", {}, EQ),
+    # --- multivariate-bump: a polynomial switch of two scalars is tried at its flat points -------------
+    row("r2-two-variable-bump", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2))", {}, NE),
+    row("r2-two-variable-bump-below-zero", "0", r"\max(0, 1 - 10^{6}((x-3)^2 + (y-2)^2 + 10^{-5}))", {}, EQ),
     row("r2-index-row-8-cancelled", r"\sum_{j=1}^{n} w_{ij} x_j",
         r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=8] - \mathbb{1}[i\geq 8]\mathbb{1}[i\leq 8]", {}, EQ),
 ]
@@ -532,6 +556,14 @@ SAMPLING_DERIVATION = [
     drow("r2-residual-n-above-13-cancelled", "residual-block",
          RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 13] - \mathbb{1}[n \geq 14])"
          r"(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}", EQ),
+    # --- indexed-narrow-switch ---------------------------------------------------------------------
+    drow("r2-residual-mask-on-square", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 10^{-12}]", NE),
+    drow("r2-residual-mask-on-square-at-zero", "residual-block",
+         H3 + r"\mathbb{1}[h^{(3)}>0]\odot\mathbb{1}[h^{(3)}\odot h^{(3)} > 0]", EQ),
+    drow("r2-softmax-logit-at-3", "softmax", SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}]", NE),
+    drow("r2-softmax-logit-at-3-cancelled", "softmax",
+         SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}] - \mathbb{1}[|z_i - 3| < 10^{-3}]", EQ),
     # --- index-window ------------------------------------------------------------------------------
     drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
     drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",

@@ -196,3 +196,23 @@ def test_every_subpackage_is_installed():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for p in (root / "symdl").rglob("__init__.py")}
     assert found <= listed, f"not installed: {sorted(found - listed)}"
+
+
+def test_the_readme_marking_example_is_real_output(tmp_path, monkeypatch, capsys):
+    import re
+    import shlex
+
+    root = Path(__file__).resolve().parents[1]
+    block = re.search(r"## Marking answer sheets.*?```console\n(.*?)```", (root / "README.md").read_text(), re.S).group(1)
+    command, *shown = block.splitlines()
+    args = shlex.split(command.removeprefix("$ "))
+    sheet = root / args[2]
+    if not sheet.is_file():
+        pytest.skip("the shared practice sheets are not here")
+    monkeypatch.chdir(root)
+    outputs = {"-o", "--json", "--grades"}
+    args = [str(tmp_path / a) if prev in outputs else a for prev, a in zip([""] + args, args)]
+    assert main(args[1:]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == shown[0]  # the verdict counts and the score
+    assert [line.split(":")[0] for line in printed[1:]] == [line.split(":")[0] for line in shown[1:]]

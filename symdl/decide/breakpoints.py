@@ -15,16 +15,18 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.decide.arith import EXACT, CannotEvaluate, NotExact, Undefined, primal
-from symdl.decide.evaluate import Evaluator
+from symdl.decide.evaluate import Evaluator, _drawn_as, entry_name
 from symdl.decide.matrices import Mat, ShapeMismatch
 from symdl.decide.points import Bound, Point, dyadic
 from symdl.decide.precision import precise
-from symdl.decide.roots import solved_zeros
+from symdl.decide.roots import critical_points, solved_zeros
 from symdl.functions import relu, step
 
 MAX_BREAKPOINTS = 8
 ROOTS_PER_BREAKPOINT = 3
 OFFSETS = (1e-9, 1e-5, 1e-2)  # relative distances from a zero, on each side
+MAX_DIPS = 2  # dips of |g| between grid points followed down, per switch
+DIP_STEPS = 48  # golden-section steps: the dip is located to 10^{-10} of the grid spacing
 FINE = Fraction(1, 10 ** 30)  # relative distance from a solved zero, on each side
 SOLVED_PER_BREAKPOINT = 6
 GRID = sorted({sign * 10 ** (k / 2) for k in range(-14, 25) for sign in (1, -1)} | {0.0})
@@ -70,6 +72,8 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
     for g in quantities[:MAX_BREAKPOINTS]:
         variable = _plain_variable(g)
         if variable is None:
+            g, variable = _first_entry(g, problem.meanings)
+        if variable is None:
             continue
         found = sorted(_zeros(g, variable, base, problem.meanings, seed), key=abs)[:ROOTS_PER_BREAKPOINT]
         if isinstance(g, sp.sin):
@@ -85,7 +89,7 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
                 if not any(abs(float(zero) - r) <= 1e-12 * (1 + abs(r)) for r in found):
                     found.append(float(zero))
         roots.setdefault(variable, []).extend(found)
-    made = []
+    made = _flat_points(quantities[:MAX_BREAKPOINTS], base, problem.meanings)
     for variable, found in roots.items():
         values = []
         ordered = sorted(set(found))
@@ -99,6 +103,20 @@ def breakpoint_points(problem, base: Point, seed: int) -> list[Point]:
             if _allowed(variable, value, base):
                 made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
                                   {("s", variable.name): value}, base.spd, base.symmetric, dict(base.bounds)))
+    return made
+
+
+def _flat_points(quantities, base: Point, meanings) -> list[Point]:
+    """Points at the flat points of switches of several scalars (:func:`~symdl.decide.roots.critical_points`)."""
+    made = []
+    for g in quantities:
+        variables = {s for s in g.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer
+                     and s not in meanings and s not in base.sizes}
+        for flat in critical_points(g, variables):
+            if all(_allowed(v, value, base) for v, value in flat.items()):
+                made.append(Point(base.seed, base.number, base.decades, dict(base.sizes),
+                                  {("s", v.name): value for v, value in flat.items()}, base.spd, base.symmetric,
+                                  dict(base.bounds)))
     return made
 
 
@@ -121,7 +139,8 @@ def entry_switch_points(problem, base: Point, seed: int) -> list[Point]:
                 if _threshold_free(g, dummy, node.expr):
                     continue  # 1[h > 0] entry by entry: random points put entries on both sides already
                 g = g.xreplace({dummy: entry})
-                for name, (rows, cols) in inputs[:3]:
+                moving = _inputs_of(g, problem.meanings)
+                for name, (rows, cols) in [i for i in inputs if i[0] in moving][:3]:
                     key = ("e", name, 0, 0)
                     found = sorted(_zeros(g, None, base, problem.meanings, seed, key), key=abs)[:2]
                     for root in found:
@@ -141,6 +160,24 @@ def _threshold_free(g, dummy, argument) -> bool:
     """A switch at zero of a plain matrix entry (no constant moves it away from 0)."""
     constants = {a for a in sp.preorder_traversal(argument) if isinstance(a, sp.Number) and abs(a) != 1}
     return (g == dummy or g == -dummy) and not constants
+
+
+def _inputs_of(expr, meanings) -> set:
+    """Names of the undefined matrices ``expr`` depends on, through the definitions."""
+    found, seen, todo = set(), set(), [expr]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, sp.Basic):
+            continue
+        for symbol in current.atoms(sp.MatrixSymbol):
+            if symbol in seen:
+                continue
+            seen.add(symbol)
+            if symbol in meanings:
+                todo.append(meanings[symbol])
+            else:
+                found.add(symbol.name)
+    return found
 
 
 def _input_matrices(problem) -> list:
@@ -174,9 +211,29 @@ def _solved(g, variable, base: Point, meanings) -> list:
     return (solved_zeros(g, variable, known) or [])[:SOLVED_PER_BREAKPOINT]
 
 
+def _first_entry(g, meanings):
+    """``g`` with its indices at 1 and its first drawn entry as a scalar: a switch on ``x_i`` is moved
+    along ``x_{1}`` (the same number, by name), like one on a scalar."""
+    entries = sorted((e for e in g.atoms(sp.Indexed) if e.base not in meanings), key=sp.default_sort_key)
+    if not entries:
+        return g, None
+    indices = {s: sp.Integer(1) for e in entries for i in e.indices for s in sp.sympify(i).free_symbols}
+    at_one = g.xreplace(indices)
+    entry = entries[0].xreplace(indices)
+    try:
+        name = entry_name(entry.base.label.name, tuple(int(i) for i in entry.indices))
+    except (TypeError, ValueError):
+        return g, None
+    positive = _drawn_as(entry.base.label).startswith("positive")
+    variable = sp.Symbol(name, real=True, positive=positive or None)
+    return at_one.xreplace({entry: variable}), variable
+
+
 def _plain_variable(g):
     """A scalar symbol of ``g`` to move along (not a size, not an index)."""
-    candidates = sorted((s for s in g.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer),
+    labels = {e.base.label for e in g.atoms(sp.Indexed)}  # the x of x_i is no number of its own
+    candidates = sorted((s for s in g.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer
+                         and s not in labels),
                         key=sp.default_sort_key)
     return candidates[0] if candidates else None
 
@@ -208,7 +265,55 @@ def _zeros(g, variable, base: Point, meanings, seed: int, key=None) -> list[floa
             continue
         if (v0 < 0) != (v1 < 0):
             zeros.append(_bisect(value, t0, t1, v0))
-    return zeros
+    return zeros + _dips(value, grid)
+
+
+def _dips(value, grid) -> list[float]:
+    """Zeros hidden between two grid points: where ``|g|`` dips between neighbours of one sign
+    (``h^2 - 10^{-12}`` is negative only within 10^{-6} of h = 0), the dip is followed down by a
+    golden-section search; a dip that crosses zero gives its two zeros, one that nearly touches it
+    (by a factor 10^{-6}) its lowest point."""
+    dips = []
+    for (t0, v0), (t1, v1), (t2, v2) in zip(grid, grid[1:], grid[2:]):
+        if None in (v0, v1, v2) or 0 in (v0, v1, v2) or len({v0 < 0, v1 < 0, v2 < 0}) > 1:
+            continue
+        if abs(v1) < abs(v0) and abs(v1) <= abs(v2):
+            dips.append((abs(v1), t0, t2, v1))
+    found = []
+    for _, t0, t2, v1 in sorted(dips)[:MAX_DIPS]:
+        sign = 1 if v1 > 0 else -1
+        t, v = _lowest(lambda t: None if value(t) is None else sign * value(t), t0, t2)
+        if v is None:
+            continue
+        if v < 0:
+            found += [_bisect(value, t0, t, sign), _bisect(value, t, t2, -sign)]
+        elif v <= 1e-6 * abs(v1):
+            found.append(t)
+    return found
+
+
+def _lowest(f, low: float, high: float):
+    """The lowest point of ``f`` on [low, high] by golden-section search (stops early below 0)."""
+    ratio = (5 ** 0.5 - 1) / 2
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(DIP_STEPS):
+        if fc is None or fd is None:
+            return None, None
+        if min(fc, fd) < 0:
+            break
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = f(d)
+    if fc is None or fd is None:
+        return None, None
+    return (c, fc) if fc <= fd else (d, fd)
 
 
 def _exact_zeros(g, variable, base: Point, meanings, seed: int) -> list:

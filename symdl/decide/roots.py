@@ -22,6 +22,7 @@ DIGITS = 60
 SECONDS = 0.5  # one solve; a quantity SymPy cannot solve in that time has no solved zeros
 PERIODS = range(-2, 3)  # members of a periodic family of zeros tried: k = -2..2
 MAX_ZEROS = 12
+_UNKNOWN = sp.Symbol("t", real=True)  # every other symbol is replaced by its value before solving
 
 
 def solved_zeros(g, variable, known: dict) -> list[tuple[Fraction, bool]] | None:
@@ -32,7 +33,7 @@ def solved_zeros(g, variable, known: dict) -> list[tuple[Fraction, bool]] | None
         return None
     if g.atoms(sp.Indexed, sp.MatrixSymbol, sp.Sum, sp.Product, sp.Derivative):
         return None
-    real = sp.Dummy("t", real=True)
+    real = _UNKNOWN  # one symbol for every quantity, so a quantity met again is solved once
     fixed = g.xreplace({s: sp.Rational(v.numerator, v.denominator) for s, v in known.items() if s != variable})
     return _solve(fixed.xreplace({variable: real}), real)
 
@@ -80,3 +81,37 @@ def _rational(zero) -> tuple[Fraction, bool]:
         raise ValueError("not a real zero")
     exact = sp.Rational(value)
     return Fraction(int(exact.p), int(exact.q)), False
+
+
+MAX_VARIABLES = 3
+MAX_DEGREE = 4
+
+
+def critical_points(g, variables) -> list[dict]:
+    """Where a polynomial switch of two or three variables has a flat point (``1 - 10^{6}((x-3)^2 +
+    (y-2)^2)`` peaks at (3, 2) only, and moving one variable at a time never finds it): each real
+    solution of ∇g = 0, as symbol → rational (exact, or to ``DIGITS`` digits)."""
+    variables = tuple(sorted(variables, key=sp.default_sort_key))
+    if not 2 <= len(variables) <= MAX_VARIABLES or g.free_symbols != set(variables):
+        return []
+    try:
+        if not g.is_polynomial(*variables) or sp.Poly(g, *variables).total_degree() > MAX_DEGREE:
+            return []
+    except (sp.PolynomialError, TypeError, ValueError):
+        return []
+    return _critical(g, variables)
+
+
+@lru_cache(maxsize=256)
+def _critical(g, variables):
+    try:
+        with time_budget(SECONDS):
+            solutions = sp.solve([sp.diff(g, v) for v in variables], variables, dict=True)
+            found = []
+            for solution in solutions[:MAX_ZEROS]:
+                if set(solution) != set(variables):
+                    continue  # a line or a plane of flat points: no single point to try
+                found.append({v: _rational(solution[v])[0] for v in variables})
+            return found
+    except (_OutOfTime, Exception):  # noqa: BLE001 - SymPy raises many kinds; no flat point is then tried
+        return []

@@ -37,11 +37,14 @@ def match_answers(parts: list, results: list, sheet_lines: dict) -> dict:
     candidates = [r for r in results if r.value is not None and r.kind in ("statement", "expression", "claim")]
     values = {p.number: p.value() for p in parts}
     used: set = set()
+    # computed values first, the last one first (the answer a working ends on), then statements (data)
+    preferred = [r for r in reversed(candidates) if r.kind != "statement"] + \
+        [r for r in reversed(candidates) if r.kind == "statement"]
     for part in parts:  # 1. equal
         value = values[part.number]
         if value is None:
             continue
-        for result in candidates:
+        for result in preferred:
             if any(_names_part(result, other, parts) for other in parts if other is not part):
                 continue  # "P(y=1) = … = 0.2537" answers P(y=1), even with P(y=2)'s value
             if id(result) not in used and _same_shape(value, result.value) and _equal(decide, value, result):
@@ -134,8 +137,11 @@ def _judge(decide, part, value, result, how) -> None:
     result.matched = part
     verdict = decide(Problem(value, result.value), tolerance=result.tolerance, digits=part.digits)
     if verdict.verdict == "equivalent":
-        if result.verdict in (None, "unchecked"):
+        result.key_right = True
+        if result.verdict is None:  # a value stated or written alone: it is the key's
             result.verdict, result.detail = "right", f"the key's answer ({verdict.detail})"
+        # a chain with a step left open keeps "not checked": its value is the key's (and scores), but
+        # the open step may be wrong (78400 + 1110 = 79510 ends right)
         return
     if verdict.verdict != "not_equivalent":
         return
@@ -219,8 +225,10 @@ def match_formulas(parts: list, results: list) -> dict:
             verdict = check(expression, result.last)
             left = _plain(_left_side(result.segment.latex))
             if verdict.verdict == "equivalent":
-                result.verdict, result.detail = "right", f"the key's formula ({part.title})"
-                result.diagnosis = None
+                result.key_right = True
+                if result.kind != "claim" or result.verdict is None:  # a chain with an open step stays open
+                    result.verdict, result.detail = "right", f"the key's formula ({part.title})"
+                    result.diagnosis = None
             elif verdict.verdict == "not_equivalent" and left and left in _plain(part.title):
                 result.verdict, result.expected = "wrong", expression
                 result.diagnosis = verdict.diagnosis or "not the key's formula"

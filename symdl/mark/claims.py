@@ -47,6 +47,7 @@ class Result:
     last: str | None = None  # the last side's text
     steps_hold: bool = False  # every checked step of this segment holds (its own arithmetic is right)
     matched: object = None  # the key part this segment answers
+    key_right: bool = False  # its value is the key's answer
 
     @property
     def line(self) -> int:
@@ -122,6 +123,13 @@ def _forward_pass(chains: list) -> tuple:
 
 
 def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
+    if chain[0].given:  # data stated in words: learned, never a claim or an answer
+        name, _, value = chain[0].latex.partition("=")
+        number, _ = _constant(_read(value))
+        if number is not None:
+            data.learn(name.strip(), number, True)
+            data.exact_decimals |= set(re.findall(r"\d+\.\d+", value))
+        return [Result(chain[0], "data")]
     unread = next((s for s in chain if s.problem), None)
     if unread is not None:
         return [Result(s, "unread", "unchecked", detail=f"not read: {unread.problem}") for s in chain]
@@ -374,6 +382,7 @@ def _root(equation: str, name: str, value: str, data: Data, line: int):
     data.equation = (solved, variable, line)
     rest = sp.simplify(solved.xreplace({variable: root}))
     if rest == 0:
+        data.learn(name, root, True)  # \lambda_1 = 2: a value for the lines after
         return "right", None, f"{value} solves {equation} = 0", r"\Rightarrow"
     if rest.is_number:
         return "wrong", "not a root of the equation", f"{equation} is {_shown(rest)} there, not 0", r"\Rightarrow", None
@@ -438,8 +447,12 @@ def _with_data(before: str, after: str, relation: str, data: Data):
     verdict = decide(Problem(expected, answer), tolerance=tolerance)
     if verdict.verdict == "equivalent":
         return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
-    written_decimals = re.search(r"\d\.\d", before + after) is not None  # roundings: the checker's own rules judge them
-    if verdict.verdict == "not_equivalent" and exact_before and exact_after and not written_decimals:
+    # decimals written in the step are roundings: the step is wrong only when the rounding the last one
+    # allows cannot explain the difference and every other decimal is exact data
+    before_decimals = set(re.findall(r"\d+\.\d+", before))
+    rounded = tolerance is not None and before_decimals <= data.exact_decimals
+    written_decimals = re.search(r"\d\.\d", before + after) is not None
+    if verdict.verdict == "not_equivalent" and exact_before and exact_after and (rounded or not written_decimals):
         shown_value = _shown(expected)
         return "wrong", verdict.diagnosis or _why(verdict.detail), \
             f"with the values the sheet gives: {verdict.detail}", relation, shown_value

@@ -34,6 +34,7 @@ class Data:
     judged: dict = field(default_factory=dict)  # name -> (formula, verdict, line) of derivative formulas
     exact_decimals: set = field(default_factory=set)  # decimals the sheet states or reaches exactly
     seen: set = field(default_factory=set)  # names used by the section so far
+    conflicted: set = field(default_factory=set)  # names given two values: never put in
     equation: tuple | None = None  # (expression, variable, line) of the last equation solved by ⇒
 
     def context(self) -> Context:
@@ -89,9 +90,12 @@ class Data:
         key = name_of(name_text)
         if key is None or OPAQUE.search(name_text):
             return
+        if key in self.conflicted:
+            return
         known = self.values.get(key)
         if known is not None and known[0] != value:
-            self.values[key] = (value, False)  # two values for one name: neither is exact
+            del self.values[key]  # two values for one name (S = 2, then S = 1): neither is used
+            self.conflicted.add(key)
             return
         self.values[key] = (value, exact)
 

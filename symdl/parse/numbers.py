@@ -18,14 +18,14 @@ MAX_DIGITS = 1000
 MAX_EXPONENT = 1000
 
 PLAIN_NUMBER = re.compile(
-    r"(?P<sign>[+-]?)(?P<int>\d+(?:(?:\{,\}|,)\d{3})*|(?=\.\d))(?:\.(?P<frac>\d+))?"
-    r"(?:(?:\\times|\\cdot)10\^\{(?P<exp1>[+-]?\d+)\}|[eE](?P<exp2>[+-]?\d+))?\Z")
+    r"(?P<sign>[+-]?)(?P<int>0(?=\{,\}\d)|\d+(?:(?:\{,\}|,)\d{3})*|(?=\.\d))(?:(?:\.|\{,\})(?P<frac>\d+))?"
+    r"(?:(?:\\times|\\cdot)10\^\{(?P<exp1>[+-]?\d+)\}|[eE](?P<exp2>-?\d+))?\Z")
 
 def read_number(nodes: list, index: int) -> tuple[sp.Rational, int]:
     """A decimal literal at ``nodes[index]``: digits, {,} groups, a fraction, e-notation, %."""
     digits, following = read_digits(nodes, index, allow_groups=True)
     fraction = ""
-    if next_is(nodes, following, ".") and digit_follows(nodes, following):
+    if (next_is(nodes, following, ".") and digit_follows(nodes, following)) or is_decimal_comma(nodes, following, digits):
         fraction, following = read_digits(nodes, following + 1, allow_groups=False)
     if len(digits) + len(fraction) > MAX_DIGITS:
         raise UnsupportedError(f"numbers longer than {MAX_DIGITS} digits are not supported")
@@ -45,20 +45,32 @@ def read_digits(nodes: list, index: int, allow_groups: bool) -> tuple[str, int]:
         node = nodes[index]
         if is_digit(node) and (not digits or not node.space_before):
             digits, index = digits + node.value, index + 1
-        elif allow_groups and digits and is_digit_group_separator(nodes, index):
+        elif allow_groups and digits and digits != "0" and is_digit_group_separator(nodes, index):
             index += 1  # 75{,}000: TeX's thousands separator
         else:
             break
     return digits, index
 
 
+def _braced_comma(nodes: list, index: int) -> bool:
+    node = nodes[index] if index < len(nodes) else None
+    return isinstance(node, Group) and node.kind == "brace" and len(node.children) == 1 \
+        and is_token(node.children[0], ",")
+
+
 def is_digit_group_separator(nodes: list, index: int) -> bool:
-    node = nodes[index]
-    if not (isinstance(node, Group) and node.kind == "brace" and len(node.children) == 1
-            and is_token(node.children[0], ",")):
+    """75{,}000: a thousands separator before exactly three digits (never after a lone 0)."""
+    if not _braced_comma(nodes, index):
         return False
-    following = nodes[index + 1:index + 4]
-    return len(following) == 3 and all(is_digit(item) for item in following)
+    following = nodes[index + 1:index + 5]
+    return len(following) >= 3 and all(is_digit(item) for item in following[:3]) \
+        and not (len(following) > 3 and is_digit(following[3]) and not following[3].space_before)
+
+
+def is_decimal_comma(nodes: list, index: int, digits: str) -> bool:
+    """0{,}659 and 3{,}14: the decimal comma, where {,} cannot be a thousands separator."""
+    return _braced_comma(nodes, index) and index + 1 < len(nodes) and is_digit(nodes[index + 1]) \
+        and (digits == "0" or not is_digit_group_separator(nodes, index))
 
 
 def read_e_notation(nodes: list, index: int) -> tuple[int, int]:
@@ -66,8 +78,10 @@ def read_e_notation(nodes: list, index: int) -> tuple[int, int]:
     if not (next_is(nodes, index, "e", "E") and not nodes[index].space_before):
         return 0, index
     cursor, sign = index + 1, 1
-    if next_is(nodes, cursor, "-", "+"):
-        sign, cursor = (-1 if nodes[cursor].value == "-" else 1), cursor + 1
+    if next_is(nodes, cursor, "+"):
+        return 0, index  # 2e+1 is 2e + 1 with Euler's e; a DL course writes 1e-3 and 1e3, not 1e+3
+    if next_is(nodes, cursor, "-"):
+        sign, cursor = -1, cursor + 1
     digits, following = read_digits(nodes, cursor, allow_groups=False)
     if not digits or len(digits) > 6:
         return 0, index
@@ -80,7 +94,7 @@ def read_e_notation(nodes: list, index: int) -> tuple[int, int]:
 def in_e_notation(nodes: list, index: int) -> bool:
     """Is the sign at ``index`` the exponent sign of a number like 1.2e-3?"""
     return (index >= 2 and is_token(nodes[index - 1], "e", "E") and is_digit(nodes[index - 2])
-            and not nodes[index - 1].space_before and index + 1 < len(nodes)
+            and is_token(nodes[index], "-") and not nodes[index - 1].space_before and index + 1 < len(nodes)
             and is_digit(nodes[index + 1]) and not nodes[index].space_before)
 
 def plain_number(nodes: list):

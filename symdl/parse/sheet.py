@@ -50,6 +50,7 @@ class Segment:
     continues: bool = False  # starts with "=" right after another segment: the same chain
     problem: str | None = None  # why it cannot be read (then it is reported "not read")
     bare: bool = False  # found in prose, not between math delimiters
+    given: bool = False  # data stated in words ("D = 100 inputs"): a value, never a claim
 
 
 @dataclass
@@ -103,6 +104,9 @@ def read_sheet(text: str, labels=None) -> Sheet:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [SheetLine(number, raw) for number, raw in enumerate(raw_lines, start=1)]
     _assign_questions(lines, wanted)
+    if wanted is not None and len(wanted) == 1 and all(line.question is None for line in lines):
+        for line in lines:  # a key of one question and a page without markers: the page answers it
+            line.question = next(iter(wanted.values()))
     _find_math(lines)
     found = []
     for line in lines:
@@ -112,9 +116,10 @@ def read_sheet(text: str, labels=None) -> Sheet:
 
 
 def _assign_questions(lines: list, wanted) -> None:
-    """Each line's question. ``Q2)``, ``Question 3``, ``①`` and ``2(a)`` always start one; a bare ``1.``
-    or ``(1)`` only when its question has not started yet (else it is a numbered step of the answer);
-    ``(b)`` is part b of the current question when the key asks for it."""
+    """Each line's question. ``Q2)``, ``Question 3``, ``①`` and ``2(a)`` always start one (one the key
+    does not ask for ends the current one: its lines are not marked); a bare ``1.`` or ``(1)`` only
+    when its question has not started yet (else it is a numbered step of the answer); ``(b)`` is part
+    b of the current question when the key asks for it."""
     current, number, started = None, None, set()
     for line in lines:
         match = _MARKER.match(line.text)
@@ -132,7 +137,9 @@ def _assign_questions(lines: list, wanted) -> None:
                 chosen = wanted[key[:-1]]
             elif key is not None and not weak and key.isdigit() and wanted and f"{key}a" in wanted:  # Q2), then (a)
                 chosen = wanted[f"{key}a"]
-            if chosen is not None and not (weak and chosen in started and chosen != current):
+            if chosen is None and not weak and wanted is not None:
+                current = None  # a question the key does not ask: its lines are not marked
+            elif chosen is not None and not (weak and chosen in started and chosen != current):
                 current = chosen
                 started.add(chosen)
                 number = re.match(r"\d+", label_key(chosen)).group(0) if re.match(r"\d+", label_key(chosen)) else number
@@ -184,6 +191,19 @@ def _find_math(lines: list) -> None:
                                          problem="a '$' without its partner: the math is cut short"))
         elif not line.segments and not line.struck:
             _bare_math(line)
+        if not any(segment.bare for segment in line.segments):
+            _prose_data(line)
+
+
+_PROSE_DATUM = re.compile(r"(?<![\w\\])([A-Za-z])(?:_\{?([A-Za-z0-9]+)\}?)?\s*=\s*(-?\d+(?:\.\d+)?)(?![\w.])")
+
+
+def _prose_data(line: SheetLine) -> None:
+    """``D = 100 inputs , M = 50 hidden``, ``p = 0.99`` in words: the data a question gives."""
+    for match in _PROSE_DATUM.finditer(line.prose):
+        name = match.group(1) + (f"_{{{match.group(2)}}}" if match.group(2) else "")
+        latex = f"{name} = {match.group(3)}"
+        line.segments.append(Segment(latex, match.group(0), line.number, given=True))
 
 
 def _add_prose(gap: str, offset: int, struck_spans, line_at, pieces: dict) -> None:
@@ -265,6 +285,8 @@ def split_claims(body: str) -> list[str]:
             claims[-1] += " " + kind + " " + text if not _is_remark(text) else ""
             continue
         if kind in (r"\rightarrow", r"\to ", r"\longrightarrow") and not _RELATION.search(text):
+            if re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
+                claims.append(text)  # "= 22.4 \rightarrow 23": the value the student settles on
             continue  # "\rightarrow 32 \times 32 \times 16": a remark
         claims.append(text)
     return [c.strip() for c in claims if c.strip()] or [body.strip()]

@@ -374,6 +374,12 @@ def test_k_the_summary_table_stays_narrow():
     assert max(map(len, shown.getvalue().splitlines())) <= 80
 
 
+def test_k_the_summary_counts_kinds_of_diagnosis_not_each_factor(tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", [{"id": str(k), "expected": "x", "answer": f"{k}x"} for k in (2, 3, 1.5)])
+    summary = grade(source, tmp_path / "out.jsonl", jobs=1)
+    assert dict(summary.diagnoses) == {"off by a constant factor": 3}
+
+
 # -- the kill-and-resume suite --------------------------------------------------------------------
 
 

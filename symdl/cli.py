@@ -64,6 +64,8 @@ def cmd_derive(args) -> int:
                                             jacobian=args.jacobian)
     elif not args.name:
         raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them), or --expr TEX --wrt NAME")
+    elif args.wrt or args.shape or args.hessian or args.jacobian:
+        raise SymdlError("--wrt, --shape, --hessian and --jacobian go with --expr TEX")
     else:
         derivation, failed = registry.build(args.name, **parse_assignments(args.param)), []
     writer = {"latex": derivation_to_latex, "text": derivation_to_text, "json": derivation_to_json}[args.format]

@@ -493,6 +493,9 @@ SAMPLING_EXPECTED += [
     row("r2-size-min-30", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\min(n,30)} x_i", {}, NE),
     row("r2-size-min-30-completed", r"\sum_{i=1}^{n} x_i",
         r"\sum_{i=1}^{\min(n,30)} x_i + \sum_{i=31}^{\max(n,30)} x_i", {}, EQ),
+    row("r2-size-square-above-900", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900]", {}, NE),
+    row("r2-size-square-above-900-cancelled", r"\sum_{i=1}^{n} x_i",
+        r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900] - \mathbb{1}[n > 30]", {}, EQ),
     row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------

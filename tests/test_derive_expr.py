@@ -243,3 +243,8 @@ def test_readme_section_shows_real_output(capsys):
         printed = iter(capsys.readouterr().out.splitlines())
         missing = [line for line in shown if line != "…" and not any(line == p for p in printed)]
         assert not missing, f"{command}: not printed in this order: {missing}"
+
+
+def test_expression_options_without_an_expression_are_refused(capsys):
+    assert main(["derive", "residual-block", "--wrt", "x"]) == 2
+    assert "go with --expr" in capsys.readouterr().err

@@ -184,6 +184,7 @@ def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
                     for e in every)
     size_seed = problem.size_seed or _fingerprint(problem)
     sets = size_sets(sizes_needed, problem.sizes, many=cheap, seed=size_seed)
+    per_size, regular = max(2, TOTAL_POINTS // len(sets)), len(sets)
     sides = (problem.expected, problem.answer)
     indices = sorted(set(free_indices(*sides)) | set(family_indices(problem.index_ranges, *sides)), key=str)
     index_windows = {i: thresholds(sides, i) for i in indices}
@@ -191,7 +192,7 @@ def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
                         size_seed)
     for number, sizes in enumerate(sets):
         thorough = number < FULL_INDEX_SETS  # every free-index value at one point of the first sets
-        status = _gather_at(problem, sizes, seed, rtol, evidence, max(2, TOTAL_POINTS // len(sets)), thorough,
+        status = _gather_at(problem, sizes, seed, rtol, evidence, per_size if number < regular else 2, thorough,
                             index_windows)
         if status == _STOP:
             break

@@ -22,6 +22,7 @@ DIGITS = 60
 SECONDS = 0.5  # one solve; a quantity SymPy cannot solve in that time has no solved zeros
 PERIODS = range(-2, 3)  # members of a periodic family of zeros tried: k = -2..2
 MAX_ZEROS = 12
+_UNKNOWN = sp.Symbol("t", real=True)  # every other symbol is replaced by its value before solving
 
 
 def solved_zeros(g, variable, known: dict) -> list[tuple[Fraction, bool]] | None:
@@ -32,7 +33,7 @@ def solved_zeros(g, variable, known: dict) -> list[tuple[Fraction, bool]] | None
         return None
     if g.atoms(sp.Indexed, sp.MatrixSymbol, sp.Sum, sp.Product, sp.Derivative):
         return None
-    real = sp.Dummy("t", real=True)
+    real = _UNKNOWN  # one symbol for every quantity, so a quantity met again is solved once
     fixed = g.xreplace({s: sp.Rational(v.numerator, v.denominator) for s, v in known.items() if s != variable})
     return _solve(fixed.xreplace({variable: real}), real)
 

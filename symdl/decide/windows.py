@@ -23,8 +23,8 @@ MAX_WINDOW_SETS = 6
 
 
 def thresholds(exprs, symbol) -> set[int]:
-    """Whole numbers on both sides of every threshold ``symbol`` is compared with (linear
-    comparisons with numbers only)."""
+    """Whole numbers on both sides of every threshold ``symbol`` is compared with (comparisons of
+    polynomials of degree up to 4 in it alone)."""
     found = set()
     for expr in exprs:
         if not isinstance(expr, sp.Basic) or symbol not in expr.free_symbols:
@@ -36,26 +36,24 @@ def thresholds(exprs, symbol) -> set[int]:
             elif isinstance(node, sp.core.relational.Relational):
                 quantities.append(node.lhs - node.rhs)
         for g in quantities:
-            threshold = _linear_zero(g, symbol)
-            if threshold is not None:
+            for threshold in _real_zeros(g, symbol):
+                if abs(threshold) > 10 * CAP:
+                    continue
                 below, above = math.floor(threshold), math.ceil(threshold)
                 found |= {below - 1 if below == above else below, below, above, above + 1 if below == above else above}
     return found
 
 
-def _linear_zero(g, symbol):
+def _real_zeros(g, symbol) -> list:
     if not isinstance(g, sp.Basic) or symbol not in g.free_symbols or g.free_symbols != {symbol}:
-        return None
+        return []
     try:
         polynomial = sp.Poly(g, symbol)
-    except (sp.PolynomialError, sp.GeneratorsNeeded, TypeError, ValueError):
-        return None
-    if polynomial.degree() != 1:
-        return None
-    slope, intercept = polynomial.all_coeffs()
-    if not (slope.is_Rational and intercept.is_Rational) or slope == 0:
-        return None
-    return -intercept / slope
+        if not 1 <= polynomial.degree() <= 4 or not all(c.is_Rational for c in polynomial.all_coeffs()):
+            return []
+        return [sp.Rational(r) if r.is_Rational else r.evalf(30) for r in polynomial.real_roots()]
+    except (sp.PolynomialError, sp.GeneratorsNeeded, TypeError, ValueError, NotImplementedError):
+        return []
 
 
 def degree(expr, symbol) -> int:

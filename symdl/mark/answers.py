@@ -137,8 +137,11 @@ def _judge(decide, part, value, result, how) -> None:
     result.matched = part
     verdict = decide(Problem(value, result.value), tolerance=result.tolerance, digits=part.digits)
     if verdict.verdict == "equivalent":
-        if result.verdict in (None, "unchecked"):
+        result.key_right = True
+        if result.verdict is None:  # a value stated or written alone: it is the key's
             result.verdict, result.detail = "right", f"the key's answer ({verdict.detail})"
+        # a chain with a step left open keeps "not checked": its value is the key's (and scores), but
+        # the open step may be wrong (78400 + 1110 = 79510 ends right)
         return
     if verdict.verdict != "not_equivalent":
         return
@@ -222,8 +225,10 @@ def match_formulas(parts: list, results: list) -> dict:
             verdict = check(expression, result.last)
             left = _plain(_left_side(result.segment.latex))
             if verdict.verdict == "equivalent":
-                result.verdict, result.detail = "right", f"the key's formula ({part.title})"
-                result.diagnosis = None
+                result.key_right = True
+                if result.kind != "claim" or result.verdict is None:  # a chain with an open step stays open
+                    result.verdict, result.detail = "right", f"the key's formula ({part.title})"
+                    result.diagnosis = None
             elif verdict.verdict == "not_equivalent" and left and left in _plain(part.title):
                 result.verdict, result.expected = "wrong", expression
                 result.diagnosis = verdict.diagnosis or "not the key's formula"

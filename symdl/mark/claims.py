@@ -47,6 +47,7 @@ class Result:
     last: str | None = None  # the last side's text
     steps_hold: bool = False  # every checked step of this segment holds (its own arithmetic is right)
     matched: object = None  # the key part this segment answers
+    key_right: bool = False  # its value is the key's answer
 
     @property
     def line(self) -> int:
@@ -381,6 +382,7 @@ def _root(equation: str, name: str, value: str, data: Data, line: int):
     data.equation = (solved, variable, line)
     rest = sp.simplify(solved.xreplace({variable: root}))
     if rest == 0:
+        data.learn(name, root, True)  # \lambda_1 = 2: a value for the lines after
         return "right", None, f"{value} solves {equation} = 0", r"\Rightarrow"
     if rest.is_number:
         return "wrong", "not a root of the equation", f"{equation} is {_shown(rest)} there, not 0", r"\Rightarrow", None

@@ -7,7 +7,7 @@ least one claim and every claim on it is right; otherwise *not checked* · (with
 verdict, and struck-out work is never marked.
 
 **Score.** Each part of the key (a ``[[question]]`` table) earns its ``points`` when its answer is
-found on the sheet and right. A part whose answer is found wrong only because it carries an earlier
+found on the sheet and is the key's value (even when a step before it was left unchecked). A part whose answer is found wrong only because it carries an earlier
 error (its own steps hold) earns ``carried × points`` (``carried`` = 0 by default; 0.5 gives half
 credit for error carried forward). A part whose answer is not found earns nothing and is listed as
 "not found", for a person to look at. A question's score is the sum over its parts.
@@ -97,7 +97,7 @@ def part_scores(parts: list, found: dict, carried: float = 0.0) -> list:
         result, _ = found.get(part.number, (None, None))
         if result is None:
             scores.append(PartScore(part.number, part.title, part.points, 0.0, None, "not found"))
-        elif result.verdict == "right":
+        elif result.verdict == "right" or result.verdict == "unchecked" and result.key_right:
             scores.append(PartScore(part.number, part.title, part.points, part.points, result.line, "right"))
         elif result.carried_from:
             scores.append(PartScore(part.number, part.title, part.points, round(carried * part.points, 4),

@@ -456,12 +456,18 @@ def run_limited(args) -> int:
             result.update(status=2, error=str(exc))
         except BrokenPipeError:  # `symdl derive ... | head`: end quietly
             result["status"] = 0
-        except Exception:  # noqa: BLE001 - worded by the sandbox; the traceback only for a developer
+        except (MemoryError, RecursionError):
+            raise  # worded by the sandbox
+        except Exception:  # noqa: BLE001 - a sentence naming the command, the traceback only for a developer
             if os.environ.get("SYMDL_DEBUG"):
                 import traceback
 
                 sys.__stderr__.write(traceback.format_exc())
-            raise
+            words = " ".join([args.command, *(str(a) for a in (getattr(args, "names", None) or
+                                                               getattr(args, "sources", None) or
+                                                               [getattr(args, "name", None) or ""]))]).strip()
+            result.update(status=2, error=f"symdl {words} failed: an internal error (please report this command; "
+                                          "SYMDL_DEBUG=1 shows where)")
         if not direct:
             result["stdout"] = sys.stdout.getvalue()
         if not direct_err:

@@ -394,9 +394,13 @@ def cmd_export(args) -> int:
     --allow-unverified, and then marked. The format comes from --format or from OUT's suffix.
     """
     import shlex
+    from pathlib import Path
 
     from symdl.export import export, format_for
+    from symdl.journal import refuse_same_files
 
+    refuse_same_files({f"source {source}": source for source in args.sources if Path(source).exists()},
+                      {"OUT": args.output})  # an assignment file is never overwritten by its own sheet
     fmt = args.format or format_for(args.output)
     command = ["symdl", "export", *args.sources] + (["--format", fmt] if fmt else [])
     command += ["--fragment"] * args.fragment + ["--allow-unverified"] * args.allow_unverified

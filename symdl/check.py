@@ -25,7 +25,7 @@ from symdl import registry
 from symdl.decide import DEFAULT_SEED, Problem, Verdict, error, undecided
 from symdl.errors import ParameterError, ParseError, SymdlError, UnsupportedError
 from symdl.parse import Context, DerivativeTarget, Parsed, parse, unknown_bound
-from symdl.undeclared import HELD, check_as_matrices
+from symdl.undeclared import HELD, check_as_matrices, read_as_matrices, shown
 
 _SHAPE_ITEM = re.compile(r"^\s*([^=]+?)\s*=\s*(\d+)\s*[x×]\s*(\d+)\s*$")
 METHOD_STRENGTH = ("proved", "number", "exact points", "high-precision points", "relative tolerance")
@@ -308,15 +308,23 @@ def check(expected: str, answer: str, *, mode: str = "value", wrt=None, shapes=N
 def _undeclared_shapes(verdict: Verdict, expected: str, answer: str, context: Context, claims, **options) -> Verdict:
     """An "equivalent" found with undeclared names read as numbers must hold as the matrices their
     notation suggests, as square matrices under a determinant or trace, and without commuting."""
-    if not verdict.equivalent:
-        return verdict
-
     def rerun(declared):
         return check(expected, answer, shapes={**context.matrices, **declared}, _shape_probe=False, **options)
 
     texts = [expected, answer]
     exprs = [c.expected for c in claims] + [c.answer for c in claims]
     scalars = set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    if verdict.verdict == "not_equivalent":
+        # x^{T}Ax against \sum_i\sum_j A_{ij}x_ix_j: wrong with numbers, right as the matrices the notation
+        # says (at both sets of sizes): the notation is what the answer means
+        reading = read_as_matrices(texts, context.matrices, rerun, scalars)
+        if reading is not None and reading[1].verdict == "equivalent":
+            held = reading[1]
+            return dataclasses.replace(held, detail=f"{held.detail} (with the shapes the notation suggests: "
+                                                    f"{shown(reading[0])})")
+        return verdict
+    if not verdict.equivalent:
+        return verdict
     as_matrices = check_as_matrices(texts, context.matrices, rerun, scalars)
     if as_matrices == HELD:  # the shapes the notation suggests were tried, at two sets of sizes
         return verdict

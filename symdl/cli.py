@@ -64,6 +64,8 @@ def cmd_derive(args) -> int:
                                             jacobian=args.jacobian)
     elif not args.name:
         raise SymdlError("give a derivation name: symdl derive NAME (symdl list names them), or --expr TEX --wrt NAME")
+    elif args.wrt or args.shape or args.hessian or args.jacobian:
+        raise SymdlError("--wrt, --shape, --hessian and --jacobian go with --expr TEX")
     else:
         derivation, failed = registry.build(args.name, **parse_assignments(args.param)), []
     writer = {"latex": derivation_to_latex, "text": derivation_to_text, "json": derivation_to_json}[args.format]
@@ -392,9 +394,13 @@ def cmd_export(args) -> int:
     --allow-unverified, and then marked. The format comes from --format or from OUT's suffix.
     """
     import shlex
+    from pathlib import Path
 
     from symdl.export import export, format_for
+    from symdl.journal import refuse_same_files
 
+    refuse_same_files({f"source {source}": source for source in args.sources if Path(source).exists()},
+                      {"OUT": args.output})  # an assignment file is never overwritten by its own sheet
     fmt = args.format or format_for(args.output)
     command = ["symdl", "export", *args.sources] + (["--format", fmt] if fmt else [])
     command += ["--fragment"] * args.fragment + ["--allow-unverified"] * args.allow_unverified
@@ -454,12 +460,18 @@ def run_limited(args) -> int:
             result.update(status=2, error=str(exc))
         except BrokenPipeError:  # `symdl derive ... | head`: end quietly
             result["status"] = 0
-        except Exception:  # noqa: BLE001 - worded by the sandbox; the traceback only for a developer
+        except (MemoryError, RecursionError):
+            raise  # worded by the sandbox
+        except Exception:  # noqa: BLE001 - a sentence naming the command, the traceback only for a developer
             if os.environ.get("SYMDL_DEBUG"):
                 import traceback
 
                 sys.__stderr__.write(traceback.format_exc())
-            raise
+            words = " ".join([args.command, *(str(a) for a in (getattr(args, "names", None) or
+                                                               getattr(args, "sources", None) or
+                                                               [getattr(args, "name", None) or ""]))]).strip()
+            result.update(status=2, error=f"symdl {words} failed: an internal error (please report this command; "
+                                          "SYMDL_DEBUG=1 shows where)")
         if not direct:
             result["stdout"] = sys.stdout.getvalue()
         if not direct_err:

@@ -210,6 +210,7 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     chart = Path(report).with_name(f"{Path(report).stem}-verdicts.png") \
         if report is not None and Path(report).suffix.lower() == ".md" else None  # written beside a .md report
     refuse_same_files({"FILE": path}, {"OUT": out, "--report": report, "the report's chart": chart})
+    from symdl.report import diagnosis_category
     table = read_table(path)
     _refuse_unusable(table)
     ids = assign_ids(table)
@@ -218,8 +219,8 @@ def grade(path, out, *, jobs: int | None = None, timeout: float = DEFAULT_TIMEOU
     def count(_, result):
         summary.verdicts[result.get("verdict", "error")] += 1
         summary.inconsistent += result.get("diagnosis") == INCONSISTENT
-        if result.get("diagnosis"):
-            summary.diagnoses[_cap(str(result["diagnosis"]).split(":")[0], 40)] += 1
+        if result.get("diagnosis"):  # one bucket per kind: "off by a constant factor", not one per factor
+            summary.diagnoses[_cap(diagnosis_category(result["diagnosis"]), 40)] += 1
 
     summary.skipped = run_batch(ids, table.records, out, check_record, fields=FIELDS + WORKING_FIELDS,
                                 required=FIELDS, jobs=jobs, timeout=timeout, memory=memory, resume=resume,

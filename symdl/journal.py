@@ -36,8 +36,21 @@ SYNC_EVERY = 1.0  # seconds between fsyncs while writing
 
 def json_line(row: dict) -> str:
     """``row`` as one JSON line (no raw separators or control characters), newline included."""
-    text = json.dumps(row, ensure_ascii=False, allow_nan=False, default=str)
+    try:
+        text = json.dumps(row, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:  # NaN or infinity somewhere: written as text, so the line stays strict JSON
+        text = json.dumps(_finite(row), ensure_ascii=False, allow_nan=False, default=str)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _finite(value):
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def csv_line(values: list) -> str:

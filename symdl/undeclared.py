@@ -82,21 +82,39 @@ def check_as_matrices(texts: list, declared: dict, rerun, scalars=()):
     """"undecided" (a Verdict) when an "equivalent" found with numbers fails with the inferred shapes,
     ``HELD`` when it holds there too, None when the notation gives no shapes. ``rerun(shapes)`` checks
     again with ``shapes``."""
+    reading = read_as_matrices(texts, declared, rerun, scalars)
+    if reading is None:
+        return None
+    shapes, verdict = reading
+    if verdict.verdict != "equivalent":
+        return undecided(f"equal if the names are numbers, but not as the shapes the notation suggests "
+                         f"({shown(shapes)}): declare the shapes with --shape to decide")
+    return HELD
+
+
+def read_as_matrices(texts: list, declared: dict, rerun, scalars=()):
+    """(shapes, verdict) of the claim read with the shapes the notation suggests: the first variant's
+    shapes, and its verdict, or the first one that is not "equivalent"; None when the notation gives
+    no shapes."""
     if not has_matrix_notation(texts):
         return None
     inferred = inferred_shapes(texts[0], declared, scalars) or inferred_shapes(texts[1], declared, scalars)
     if inferred is None:
         return None
+    first = None
     for shapes in inferred["variants"]:
         try:
-            verdict = rerun(shapes).verdict
-        except SymdlError:
-            verdict = "error"
-        if verdict != "equivalent":
-            shown = ", ".join(f"{name} {r}×{c}" for name, (r, c) in shapes.items())
-            return undecided(f"equal if the names are numbers, but not as the shapes the notation suggests "
-                             f"({shown}): declare the shapes with --shape to decide")
-    return HELD
+            verdict = rerun(shapes)
+        except SymdlError as exc:
+            verdict = undecided(str(exc))
+        first = first or (shapes, verdict)
+        if verdict.verdict != "equivalent":
+            return shapes, verdict
+    return first
 
 
-__all__ = ["HELD", "SIGNAL", "has_matrix_notation", "inferred_shapes", "check_as_matrices"]
+def shown(shapes: dict) -> str:
+    return ", ".join(f"{name} {r}×{c}" for name, (r, c) in shapes.items())
+
+
+__all__ = ["HELD", "SIGNAL", "has_matrix_notation", "inferred_shapes", "check_as_matrices", "read_as_matrices", "shown"]

@@ -289,6 +289,12 @@ EXPECTED = [
     row("transposed-sum-of-vectors", "(a+b)^T c", "c^T(a+b)", {}, EQ),
     row("inverse-sigmoid-is-logit", r"\log\frac{x}{1-x}", r"\sigma^{-1}(x)", {}, EQ),
     row("inverse-sigmoid-is-not-reciprocal", r"\frac{1}{\sigma(x)}", r"\sigma^{-1}(x)", {}, NE),
+    row("quadratic-form-in-entries-undeclared", r"x^T A x", r"\sum_i\sum_j A_{ij}x_ix_j", {}, EQ),
+    row("quadratic-form-in-entries-swapped-plus", r"x^T A x", r"\sum_i\sum_j A_{ji}x_ix_j + x_1", {}, NE),
+    row("squared-norm-in-entries-undeclared", r"\|w\|_2^2", r"\sum_i w_i^2", {}, EQ),
+    row("trace-of-product-in-entries-undeclared", r"\operatorname{tr}(A^TB)", r"\sum_{i}\sum_j A_{ij}B_{ij}", {}, EQ),
+    row("trace-of-product-in-entries-wrong", r"\operatorname{tr}(A^TB)", r"\sum_{i}\sum_j A_{ij}B_{ji}", {}, NE),
+    row("squared-norm-as-square-undeclared", r"\|x\|^2", "x^2", {}, NOT_EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

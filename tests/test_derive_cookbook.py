@@ -56,6 +56,9 @@ IDENTITIES = [
     (r"\|W_2\sigma(W_1x)-y\|^2", "W_1", None, lambda v: np.sum((v["W_{2}"] @ _sig(v["W_{1}"] @ v["x"]) - v["y"]) ** 2)),
     (r"\|\tanh(Wx+b)-y\|^2", "b", None, lambda v: np.sum((np.tanh(v["W"] @ v["x"] + v["b"]) - v["y"]) ** 2)),
     (r"\sigma(w^Tx)", "w", None, lambda v: _sig((v["w"].T @ v["x"]).item())),
+    (r"\det(X^{-1})", "X", r"- \left|{X^{-1}}\right| X^{-\top}", lambda v: 1 / det(v["X"])),
+    (r"\log\det(X^TX + \lambda I)", "X", None, lambda v: np.log(det(v["X"].T @ v["X"] + 0.5 * np.eye(v["X"].shape[1])))),
+    (r"\operatorname{tr}((X^TX)^{-1})", "X", None, lambda v: tr(inv(v["X"].T @ v["X"]))),
     (r"\operatorname{tr}(X^{-1}A)+\log\det X", "X", None, lambda v: tr(inv(v["X"]) @ v["A"]) + np.log(det(v["X"]))),
 ]
 
@@ -76,7 +79,7 @@ def test_identity(tex, wrt, expected, forward):
     (result,) = derivation.results.values()
     if expected is not None:
         assert to_latex(result) == expected
-    values = _draw(derivation, np.random.default_rng(2026))
+    values = {**_draw(derivation, np.random.default_rng(2026)), r"\lambda": 0.5}
     name = next(n for n in derivation.matrices if n.replace("{", "").replace("}", "") == wrt.replace("{", "").replace("}", ""))
     got = compiled_value(result, derivation.sizes, values).reshape(values[name].shape)
     assert np.allclose(got, central(forward, values, name), rtol=1e-5, atol=1e-6)

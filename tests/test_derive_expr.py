@@ -243,3 +243,16 @@ def test_readme_section_shows_real_output(capsys):
         printed = iter(capsys.readouterr().out.splitlines())
         missing = [line for line in shown if line != "…" and not any(line == p for p in printed)]
         assert not missing, f"{command}: not printed in this order: {missing}"
+
+
+def test_expression_options_without_an_expression_are_refused(capsys):
+    assert main(["derive", "residual-block", "--wrt", "x"]) == 2
+    assert "go with --expr" in capsys.readouterr().err
+
+
+def test_a_greek_letter_written_transposed_is_a_vector_and_a_collapsed_vector_is_an_error(capsys):
+    derivation, failed = derive_checked(r"w^T\Sigma w - \mu^T w", ["w"])
+    assert not failed and to_latex(next(iter(derivation.results.values()))) == \
+        r"\left(\Sigma + \Sigma^{\top}\right) w - \mu"
+    assert main(["derive", "--expr", r"w^T\Sigma w - \mu w", "--wrt", "w"]) == 2
+    assert "w would be a 1x1 matrix" in capsys.readouterr().err

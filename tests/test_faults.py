@@ -279,6 +279,15 @@ def test_h_outputs_never_overwrite_the_input_or_each_other(tmp_path):
     assert not (tmp_path / "res.md").exists()
 
 
+def test_h_export_never_writes_over_its_assignment_file(tmp_path):
+    sheet = tmp_path / "sheet.toml"
+    sheet.write_text('title = "t"\n[[question]]\ntitle = "q"\nderivation = "softmax"\n')
+    before = sheet.read_bytes()
+    result = _symdl("export", "sheet.toml", "--format", "md", "-o", "sheet.toml", cwd=tmp_path)
+    assert result.returncode == 2 and _one_line(result.stderr) and "same file" in result.stderr
+    assert sheet.read_bytes() == before
+
+
 def test_h_excel_csv_with_a_bom_and_a_quoted_newline(tmp_path):
     source = tmp_path / "in.csv"
     source.write_bytes("id,expected,answer\r\nq7,x,x\r\nq8,\\alpha b,\"\\alpha\nb\"\r\n".encode("utf-8-sig"))
@@ -319,6 +328,13 @@ def test_i_bad_numbers_are_refused_before_any_work(tmp_path, args):
     result = _symdl("grade", "in.jsonl", "-o", "out.jsonl", *args, cwd=tmp_path)
     assert result.returncode == 2 and _one_line(result.stderr), result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", [["check", "--expected", "x", "--answer", "x"], ["verify", "softmax"],
+                                     ["derive", "softmax"], ["export", "softmax", "-o", "s.md"]])
+def test_i_every_command_refuses_a_timeout_that_is_not_a_number_above_0(tmp_path, command):
+    result = _symdl(*command, "--timeout", "nan", cwd=tmp_path)
+    assert result.returncode == 2 and _one_line(result.stderr) and "--timeout" in result.stderr, result.stderr
 
 
 # -- J: limits on export, derive and verify -------------------------------------------------------
@@ -372,6 +388,12 @@ def test_k_the_summary_table_stays_narrow():
     shown = io.StringIO()
     print_summary(summary, file=shown)
     assert max(map(len, shown.getvalue().splitlines())) <= 80
+
+
+def test_k_the_summary_counts_kinds_of_diagnosis_not_each_factor(tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", [{"id": str(k), "expected": "x", "answer": f"{k}x"} for k in (2, 3, 1.5)])
+    summary = grade(source, tmp_path / "out.jsonl", jobs=1)
+    assert dict(summary.diagnoses) == {"off by a constant factor": 3}
 
 
 # -- the kill-and-resume suite --------------------------------------------------------------------

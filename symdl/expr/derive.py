@@ -9,11 +9,9 @@ import sympy as sp
 from symdl.derivation import Derivation, Step
 from symdl.errors import ParameterError, UnsupportedError
 from symdl.expr.build import Builder
-from symdl.expr.shapes import infer, parse_shape_options
-from symdl.expr.textbook import canonical_functions, entry_sums, scalarized, textbook
-from symdl.functions import scalar
 from symdl.expr.jacobian import JacobianCheck, coefficient_of
-from symdl.expr.textbook import transpose
+from symdl.expr.shapes import infer, parse_shape_options
+from symdl.expr.textbook import canonical_functions, entry_sums, scalarized, textbook, transpose
 from symdl.graph import Graph, adjoint_name, is_matrix, pairing
 from symdl.latex import to_latex
 from symdl.parse import parse

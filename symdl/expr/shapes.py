@@ -78,6 +78,12 @@ def parse_shape_options(items) -> dict:
     return found
 
 
+def _transposed(text: str, name: str) -> bool:
+    """Whether ``name`` is written transposed somewhere in ``text`` (``\\mu^T``, ``\\mu^{\\top}``)."""
+    pattern = re.escape(name) + r"\s*\^\s*(\{\s*)?(T|\\top|\\intercal|\\mathsf\{T\})"
+    return re.search(pattern, text) is not None
+
+
 def kind_of(name: str) -> str:
     """"matrix", "vector" or "scalar" by the course convention for an undeclared name."""
     base = re.sub(r"^\\(hat|bar|tilde|vec)\{(.*)\}", r"\2", name)
@@ -154,6 +160,8 @@ def infer(text: str, given: dict, wrt: list[str]) -> Shapes:
             shape = given[name]
         else:
             kind = kind_of(name)
+            if kind == "scalar" and _transposed(text, name):  # \mu^T: a Greek vector
+                kind = "vector"
             if kind == "scalar" or name in IDENTITY_NAMES:  # an undeclared I is the identity
                 continue
             shape = ("?", "?") if kind == "matrix" else ("?", 1)
@@ -166,6 +174,11 @@ def infer(text: str, given: dict, wrt: list[str]) -> Shapes:
     unify = _Unifier(declared)
     unify.walk(loose)
     shapes = {name: tuple(unify.resolve(d) for d in unify.dims[name]) for name in declared}
+    for name, shape in shapes.items():
+        if name not in given and shape == (1, 1):
+            raise UnsupportedError(f"shape mismatch: {name} would be a 1x1 matrix (a scalar added to a vector, or "
+                                   f"a vector multiplied where a number stands); declare the shapes, e.g. "
+                                   f"--shape '{name}=n' for a vector or --shape '{name}=scalar'")
     used = {str(s) for s in loose.free_symbols} | set(names)
     letters = iter([sp.Symbol(c, integer=True, positive=True) for c in SIZE_LETTERS if c not in used])
     rename = {}

@@ -145,6 +145,8 @@ def transpose(e):
         return e if e.shape[0] == e.shape[1] else e.T
     if isinstance(e, sp.Inverse) and isinstance(e.arg, sp.Transpose):
         return sp.Inverse(e.arg.arg)
+    if isinstance(e, sp.Inverse) and key(transpose(e.arg)) == key(e.arg):  # (X^T X)^{-T} = (X^T X)^{-1}
+        return e
     if isinstance(e, sp.MatrixSymbol) and e.shape == (1, 1):
         return e
     if isinstance(e, sp.OneMatrix):
@@ -179,6 +181,10 @@ def _tidy(e):
         inner = _tidy(e.arg)
         if isinstance(inner, sp.Transpose):  # (A^T)^{-1} = A^{-T}
             return sp.Transpose(sp.Inverse(inner.arg))
+        if isinstance(inner, sp.Inverse):  # (A^{-1})^{-1} = A
+            return inner.arg
+        if isinstance(inner, sp.Transpose) and isinstance(inner.arg, sp.Inverse):  # ((A^{-1})^T)^{-1} = A^T
+            return sp.Transpose(inner.arg.arg)
         return sp.Inverse(inner)
     if isinstance(e, ElementwiseApplyFunction):
         return elementwise(canonical_function(e.function), _tidy(e.expr))
@@ -268,9 +274,32 @@ def _product(args):
             matrices.append(a)
         else:
             scalars.append(a)
+    matrices = _cancel_inverses(matrices)
     if any(isinstance(m, sp.ZeroMatrix) for m in matrices):
         return sp.ZeroMatrix(matrices[0].shape[0], matrices[-1].shape[1])
     return _matmul([sp.factor_terms(sp.Mul(*scalars))], matrices)
+
+
+def _inverse_of(m):
+    """A for A^{-1}, A^T for A^{-T}, else None."""
+    if isinstance(m, sp.Inverse):
+        return m.arg
+    if isinstance(m, sp.Transpose) and isinstance(m.arg, sp.Inverse):
+        return transpose(m.arg.arg)
+    return None
+
+
+def _cancel_inverses(matrices):
+    """A^{-1} A = A A^{-1} = I, adjacent in a product, taken out (the identity left if nothing else is)."""
+    out = []
+    for m in matrices:
+        if out and (_inverse_of(out[-1]) == m or _inverse_of(m) == out[-1]):
+            size = out.pop().shape[0]
+            if not out and m is matrices[-1]:
+                out.append(sp.Identity(size))
+            continue
+        out.append(m)
+    return out or [sp.Identity(matrices[0].shape[0])]
 
 
 def _split(term):

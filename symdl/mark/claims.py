@@ -25,10 +25,12 @@ import sympy as sp
 
 from symdl.errors import ParseError, SymdlError
 from symdl.parse import Context, DerivativeTarget, parse
-from symdl.parse.working import read_working
 from symdl.mark.data import OPAQUE, Data, name_of, vector
-
-CHECKED = ("=", r"\approx")
+from symdl.mark.steps import (
+    CHECKED, LOOSE, DECIMAL, constant_of, exact_rounding, is_name, names_of, nearest_whole, plain_numbers, read_text,
+    shown_latex, shown_value, solving, sound, with_data,
+)
+from symdl.parse.working import read_working
 
 
 @dataclass
@@ -71,7 +73,7 @@ def check_chains(segments: list, digits: int | None = None, targets: tuple = ())
     for chain in chains:
         found = _check_chain(chain, digits, data, targets)
         for segment in chain:
-            data.seen |= _names_of(segment.latex.replace("=", " + ")) or set()
+            data.seen |= names_of(segment.latex.replace("=", " + ")) or set()
         if data.equation is not None and len(found) == 1 and found[0].kind == "statement" \
                 and found[0].line == data.equation[2]:
             _another_root(found[0], data)
@@ -83,7 +85,7 @@ def _another_root(result: Result, data: Data) -> None:
     """``\\Rightarrow \\lambda_1 = 2 , \\lambda_2 = 4``: the second root on the line is checked too."""
     solved, variable, _ = data.equation
     left, _, right = result.segment.latex.partition("=")
-    read_name = _read(left)
+    read_name = read_text(left)
     named = getattr(read_name.expr, "name", "") if read_name is not None else ""
     if result.value is None or re.search(r"\d\.\d", right) or \
             not re.fullmatch(re.escape(variable.name) + r"_\{?\w+\}?", named):
@@ -93,7 +95,7 @@ def _another_root(result: Result, data: Data) -> None:
         result.verdict, result.detail = "right", f"{right.strip()} solves the equation too"
     elif rest.is_number:
         result.verdict, result.diagnosis = "wrong", "not a root of the equation"
-        result.detail = f"the equation is {_shown(rest)} there, not 0"
+        result.detail = f"the equation is {shown_latex(rest)} there, not 0"
 
 
 def _forward_pass(chains: list) -> tuple:
@@ -113,11 +115,11 @@ def _forward_pass(chains: list) -> tuple:
         name = name_of(sides[0].text)
         if name is None:
             continue
-        value, _ = _constant(_read(vector(sides[1].text)))
+        value, _ = constant_of(read_text(vector(sides[1].text)))
         if value is not None:
             if getattr(value, "is_Matrix", False):
                 shapes.setdefault(name, value.shape)
-        elif _read(sides[1].text) is not None:
+        elif read_text(sides[1].text) is not None:
             network.setdefault(name, sides[1].text)
     return shapes, network
 
@@ -125,7 +127,7 @@ def _forward_pass(chains: list) -> tuple:
 def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     if chain[0].given:  # data stated in words: learned, never a claim or an answer
         name, _, value = chain[0].latex.partition("=")
-        number, _ = _constant(_read(value))
+        number, _ = constant_of(read_text(value))
         if number is not None:
             data.learn(name.strip(), number, True)
             data.exact_decimals |= set(re.findall(r"\d+\.\d+", value))
@@ -142,8 +144,8 @@ def _check_chain(chain: list, digits, data: Data, targets) -> list[Result]:
     except (SymdlError, RecursionError) as exc:
         return [Result(s, "unread", "unchecked", detail=f"not read: {exc}") for s in chain]
     sides = [side for lines in per_segment for line in lines for side in line.sides]
-    last = _read(vector(sides[-1].text))
-    value, tolerance = _constant(last)
+    last = read_text(vector(sides[-1].text))
+    value, tolerance = constant_of(last)
     if len(sides) == 1:
         return [Result(s, "expression", None, value=value, tolerance=tolerance, last=sides[-1].text) for s in chain]
     clash = _shape_clash(sides, data)
@@ -181,7 +183,7 @@ def _shape_clash(sides, data: Data) -> str | None:
     context = Context(matrices=dict(data.shapes))
     for side in sides:
         for term in top_level_terms(side.text):
-            names = _names_of(term)
+            names = names_of(term)
             if not names or not names <= set(data.shapes):
                 continue  # a name of unknown shape may be a vector or a matrix: no verdict
             try:
@@ -200,7 +202,7 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
     text = "\n".join(f"$${s.latex}$$" for s in chain)
     working = check_working(text, digits=digits)
     owner = [index for index, lines in enumerate(per_segment) for _ in lines]
-    names = [_names_of(side.text) for side in sides]
+    names = [names_of(side.text) for side in sides]
     by_segment: dict = {index: [] for index in range(len(chain))}
     position = 0
     for step in working.steps:
@@ -211,19 +213,19 @@ def _steps(chain, per_segment, sides, digits, value, tolerance, data: Data) -> l
             substituted = names[at] is None or names[at - 1] is None or names[at] != names[at - 1]
         else:
             substituted = len({n for n in names if n is not None}) > 1
-        verdict = _sound(step, substituted)
+        verdict = sound(step, substituted)
         if at is not None:
-            verdict = _solving(sides, at, data, segment_line(chain, owner, at)) or verdict
+            verdict = solving(sides, at, data, segment_line(chain, owner, at)) or verdict
         if verdict[2] == LOOSE and at is not None:
-            verdict = _nearest_whole(sides[at - 1].text, sides[at].text, step.relation) or verdict
+            verdict = nearest_whole(sides[at - 1].text, sides[at].text, step.relation) or verdict
         if step.method == "carried rounding" and at is not None:
-            verdict = _exact_rounding(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
-        if verdict[0] == "right" and at is not None and "exactly" in step.detail and _DECIMAL.fullmatch(sides[at].text):
+            verdict = exact_rounding(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
+        if verdict[0] == "right" and at is not None and "exactly" in step.detail and DECIMAL.fullmatch(sides[at].text):
             data.exact_decimals.add(sides[at].text.strip())  # reached exactly: a value, not a rounding
         if verdict[0] == "unchecked" and at is not None and step.relation in CHECKED and data.values:
-            verdict = _with_data(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
+            verdict = with_data(sides[at - 1].text, sides[at].text, step.relation, data) or verdict
         if verdict[0] == "wrong" and at is not None and len(verdict) < 5:
-            verdict = verdict + (_shown_value(sides[at - 1].text),)
+            verdict = verdict + (shown_value(sides[at - 1].text),)
         by_segment[index].append(verdict)
     results, first_wrong = [], None
     for index, segment in enumerate(chain):
@@ -256,16 +258,16 @@ def _opaque(chain, per_segment, sides, value, tolerance, data: Data) -> list:
     ``\det H`` as H), so every step is checked only with the matrices the sheet gives, else not at all."""
     owner = [index for index, lines in enumerate(per_segment) for line in lines for _ in line.sides]
     steps: dict = {index: [] for index in range(len(chain))}
-    first = _read(sides[0].text)
-    start = 1 if first is not None and _names(first.expr) and not OPAQUE.search(sides[0].text) else 0
+    first = read_text(sides[0].text)
+    start = 1 if first is not None and is_name(first.expr) and not OPAQUE.search(sides[0].text) else 0
     for at in range(max(start, 0) + 1, len(sides)):
         relation = sides[at].relation
         if relation == "=" and sides[at - 1].relation == r"\Rightarrow" and data.equation is not None:
             continue  # "⇒ \lambda_1 = 2": judged with the implication, as a root
-        verdict = _solving(sides, at, data, chain[owner[at]].line)
+        verdict = solving(sides, at, data, chain[owner[at]].line)
         if verdict is None and relation in CHECKED:
-            verdict = _with_data(sides[at - 1].text, sides[at].text, relation, data) \
-                or _numbers(sides[at - 1].text, sides[at].text, relation)
+            verdict = with_data(sides[at - 1].text, sides[at].text, relation, data) \
+                or plain_numbers(sides[at - 1].text, sides[at].text, relation)
         steps[owner[at]].append(verdict or ("unchecked", None, f"{sides[at - 1].text} {relation} {sides[at].text}: "
                                             "read only with the matrices the sheet gives", relation))
     results = []
@@ -306,182 +308,18 @@ def _formula(segment, sides, data: Data, value, tolerance) -> Result:
     return result
 
 
-LOOSE = "≈ a whole number: a loose claim"
-
-
 def segment_line(chain, owner, at: int) -> int:
     return chain[min(owner[at] if at < len(owner) else -1, len(chain) - 1)].line
-
-
-def _solving(sides, at: int, data: Data, line: int):
-    """``… = 0 \\Rightarrow \\lambda_1 = 2``: the equation is what is solved (not a claim that it is 0
-    everywhere), and the implication holds when 2 is a root."""
-    relation = sides[at].relation
-    if relation == r"\Rightarrow" and at >= 2 and sides[at - 1].text.strip() == "0" and at + 1 < len(sides) \
-            and sides[at + 1].relation == "=":
-        return _root(sides[at - 2].text, sides[at].text, sides[at + 1].text, data, line)
-    if relation == "=" and sides[at].text.strip() == "0" and at + 1 < len(sides) \
-            and sides[at + 1].relation == r"\Rightarrow":
-        if at >= 2:  # reached from the side before it, whose step is checked on its own
-            return "right", None, "the equation to solve", "="
-        return _characteristic(sides[at - 1].text, data)
-    return None
-
-
-def _numbers(before: str, after: str, relation: str):
-    """Two sides of plain numbers (``10 - 4 = 6``) next to a determinant: judged by the checker."""
-    from symdl.working import check_working
-
-    if OPAQUE.search(before) or OPAQUE.search(after):
-        return None
-    first, second = _read(before), _read(after)
-    if first is None or second is None or _has_names(first.expr) or _has_names(second.expr):
-        return None
-    working = check_working(f"$${before} {'=' if relation == '=' else relation} {after}$$")
-    if not working.steps:
-        return None
-    return _sound(working.steps[-1], False)
-
-
-def _characteristic(equation: str, data: Data):
-    """An equation stated first (``\\lambda^2 - 7\\lambda + 6 = 0``) is right when it is the
-    characteristic equation of the one square matrix of its size the section gives; else not checked."""
-    solved, _ = data.evaluate(equation, partial=True)
-    symbols = getattr(solved, "free_symbols", set())
-    if solved is None or len(symbols) != 1:
-        return None
-    variable = next(iter(symbols))
-    try:
-        polynomial = sp.Poly(solved, variable)
-    except sp.PolificationFailed:
-        return None
-    squares = [v for v, _ in data.values.values() if getattr(v, "is_Matrix", False)
-               and v.shape[0] == v.shape[1] == polynomial.degree()]
-    if len(squares) != 1 or polynomial.degree() < 1:
-        return None
-    size = squares[0].shape[0]
-    if sp.Poly(sp.expand((squares[0] - variable * sp.eye(size)).det()), variable).monic() == polynomial.monic():
-        return "right", None, "the characteristic equation of the matrix the sheet gives", "="
-    return None
-
-
-def _root(equation: str, name: str, value: str, data: Data, line: int):
-    """``E = 0 \\Rightarrow \\lambda_1 = 2``: right when 2 is a root of E in \\lambda (exact numbers only)."""
-    solved, _ = data.evaluate(equation, partial=True)
-    read_name, read_value = _read(name), _read(value)
-    if solved is None or read_name is None or read_value is None:
-        return None
-    symbols = getattr(solved, "free_symbols", set())
-    root, _ = _constant(read_value)
-    if len(symbols) != 1 or root is None or getattr(root, "is_Matrix", False) or re.search(r"\d\.\d", value):
-        return None
-    variable = next(iter(symbols))
-    named = getattr(read_name.expr, "name", "")
-    if named != variable.name and not re.fullmatch(re.escape(variable.name) + r"_\{?\w+\}?", named):
-        return None
-    data.equation = (solved, variable, line)
-    rest = sp.simplify(solved.xreplace({variable: root}))
-    if rest == 0:
-        data.learn(name, root, True)  # \lambda_1 = 2: a value for the lines after
-        return "right", None, f"{value} solves {equation} = 0", r"\Rightarrow"
-    if rest.is_number:
-        return "wrong", "not a root of the equation", f"{equation} is {_shown(rest)} there, not 0", r"\Rightarrow", None
-    return None
-
-
-def _nearest_whole(before: str, after: str, relation: str):
-    """``0.9993 \approx 1``: right when the whole number is the value rounded to units, else wrong."""
-    value, _ = _constant(_read(before))
-    whole, _ = _constant(_read(after))
-    if value is None or whole is None or not whole.is_Integer or not value.is_real:
-        return None
-    nearest = sp.floor(value + sp.Rational(1, 2))
-    if nearest == whole:
-        return "right", None, f"{whole} is {_shown(value)} rounded to a whole number", relation
-    return "wrong", "rounding: not the nearest whole number", f"{_shown(value)} rounds to {nearest}", relation, \
-        str(nearest)
-
-
-_DECIMAL = re.compile(r"\s*-?\d+\.\d+\s*")
-
-
-def _exact_rounding(before: str, after: str, relation: str, data: Data):
-    r"""The checker accepts ``\sqrt{3.5} = 1.870`` when 3.5 may itself be a rounding; when the sheet
-    reached 3.5 exactly (or states it), the step is judged with 3.5 as the value it is."""
-    written = re.findall(r"\d+\.\d+", before)
-    if not written or not set(written) <= data.exact_decimals:
-        return None
-    first, second = _read(before), _read(after)
-    if first is None or second is None or _has_names(first.expr) or _has_names(second.expr):
-        return None
-    from symdl.check import decide
-    from symdl.decide import Problem
-
-    verdict = decide(Problem(first.expr, second.expr), tolerance=second.tolerance)
-    if verdict.verdict == "not_equivalent":
-        return ("wrong", "rounding: not the value rounded to the digits written",
-                f"{verdict.detail} ({', '.join(sorted(set(written)))} reached exactly on the sheet)", relation)
-    return None
-
-
-def _with_data(before: str, after: str, relation: str, data: Data):
-    """A step re-checked with the section's values put in: right, wrong (exact data only) or None."""
-    from symdl.check import decide
-    from symdl.decide import Problem
-
-    read_after, read_before = data.read(after), data.read(before)
-    if read_after is None or read_before is None or not (_has_names(read_after.expr) or _has_names(read_before.expr)):
-        return None  # nothing to put in: the checker's own verdict stands
-    expected, exact_before = data.evaluate(before, partial=True)
-    answer, exact_after = data.evaluate(after, partial=True)
-    if expected is None or answer is None:
-        return None
-    left = {str(s) for s in getattr(expected, "free_symbols", ())}
-    if left != {str(s) for s in getattr(answer, "free_symbols", ())}:
-        return None  # names left on one side only: a substitution the sheet does not state
-    tolerance = read_after.tolerance if read_after is not None else None
-    if tolerance is None and read_before is not None and read_before.tolerance is not None:
-        expected, answer, tolerance = answer, expected, read_before.tolerance
-    if tolerance is None:
-        tolerance = _rounded_sum(after) or _rounded_sum(before)
-    verdict = decide(Problem(expected, answer), tolerance=tolerance)
-    if verdict.verdict == "equivalent":
-        return "right", None, f"with the values the sheet gives: {verdict.detail}", relation
-    # decimals written in the step are roundings: the step is wrong only when the rounding the last one
-    # allows cannot explain the difference and every other decimal is exact data
-    before_decimals = set(re.findall(r"\d+\.\d+", before))
-    rounded = tolerance is not None and before_decimals <= data.exact_decimals
-    written_decimals = re.search(r"\d\.\d", before + after) is not None
-    if verdict.verdict == "not_equivalent" and exact_before and exact_after and (rounded or not written_decimals):
-        shown_value = _shown(expected)
-        return "wrong", verdict.diagnosis or _why(verdict.detail), \
-            f"with the values the sheet gives: {verdict.detail}", relation, shown_value
-    return None
-
-
-_DECIMAL_SUM = re.compile(r"^\s*-?\s*\d+\.\d+(?:\s*[-+]\s*\d+\.\d+)+\s*$")
-
-
-def _rounded_sum(text: str):
-    """``4.4817 + 1.6487 + 0.3679``: a sum of roundings is within the sum of their half-units of the
-    true sum (the bound is exact for sums and differences, so nothing else gets it)."""
-    if not _DECIMAL_SUM.match(text):
-        return None
-    return sum(sp.Rational(1, 2 * 10 ** len(d)) for d in re.findall(r"\d+\.(\d+)", text))
-
-
-def _has_names(expr) -> bool:
-    return bool(getattr(expr, "free_symbols", ())) or bool(getattr(expr, "atoms", lambda *a: ())(sp.MatrixSymbol))
 
 
 def _head(results: list, sides, data: Data, targets) -> None:
     """``name = formula = …``: the chain's values rest on the formula; unless the sheet defined the name
     by it, or it computes one of the key's values, a right chain is only "not checked"."""
-    first = _read(sides[0].text)
-    if len(sides) < 3 or first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+    first = read_text(sides[0].text)
+    if len(sides) < 3 or first is None or not (is_name(first.expr) or r"\partial" in sides[0].text):
         return
-    formula = _read(vector(sides[1].text))
-    if formula is None or _constant(formula)[0] is not None:
+    formula = read_text(vector(sides[1].text))
+    if formula is None or constant_of(formula)[0] is not None:
         return
     if data.same_formula(sides[0].text, sides[1].text):
         return
@@ -507,12 +345,12 @@ def _head(results: list, sides, data: Data, targets) -> None:
 
 
 def _remember(results: list, sides, data: Data, value) -> None:
-    first = _read(sides[0].text)
-    if first is None or not (_names(first.expr) or r"\partial" in sides[0].text):
+    first = read_text(sides[0].text)
+    if first is None or not (is_name(first.expr) or r"\partial" in sides[0].text):
         return
     if len(sides) >= 3:
-        formula = _read(vector(sides[1].text))
-        if formula is not None and _constant(formula)[0] is None:
+        formula = read_text(vector(sides[1].text))
+        if formula is not None and constant_of(formula)[0] is None:
             data.define(sides[0].text, sides[1].text)
     if value is None:
         value, _ = data.evaluate(sides[-1].text)
@@ -532,87 +370,18 @@ def _equal_values(a, b) -> bool:
         return False
 
 
-def _shown(value) -> str:
-    from symdl.mark.answers import shown
-
-    return shown(value)
-
-
-def _sound(step, substituted: bool) -> tuple:
-    """(verdict, diagnosis, detail, relation) with the marker's soundness rules applied."""
-    if step.verdict == "equivalent":
-        return "right", None, step.detail, step.relation
-    if step.verdict == "not_equivalent":
-        if step.relation == r"\approx" and re.fullmatch(r"\s*-?\d+\s*", step.text):
-            return "unchecked", None, LOOSE, step.relation
-        if step.diagnosis == "shape mismatch" and substituted:
-            return "unchecked", None, "shapes of the names are not known", step.relation
-        if substituted and step.counterexample:
-            return "unchecked", None, "values are substituted that the sheet does not state here", step.relation
-        if substituted and step.method not in ("number",) and "exact values" not in step.detail:
-            return "unchecked", None, "values are substituted that the sheet does not state here", step.relation
-        return "wrong", step.diagnosis or _why(step.detail), step.detail, step.relation
-    if step.verdict == "unchecked":
-        return "unchecked", None, step.detail or "not checked", step.relation
-    return "unchecked", None, step.detail or "undecided", step.relation
-
-
-def _shown_value(text: str) -> str | None:
-    """The value a wrong step should have reached, when the side before it is a constant."""
-    from symdl.mark.answers import shown
-
-    value, _ = _constant(_read(text))
-    return shown(value) if value is not None else None
-
-
-def _why(detail: str) -> str:
-    if " is not " in detail:
-        return "arithmetic slip"
-    return "not equal"
-
-
-def _names_of(text: str):
-    """The names a side uses (None when it cannot be read): two sides with different names are a
-    substitution of values, not an identity."""
-    parsed = _read(text)
-    if parsed is None:
-        return None
-    return frozenset(str(s) for s in getattr(parsed.expr, "free_symbols", ()))
-
-
-def _read(text: str):
-    try:
-        return parse(text)
-    except (SymdlError, RecursionError, ValueError, TypeError):
-        return None
-
-
-def _constant(parsed) -> tuple:
-    if parsed is None:
-        return None, None
-    expr = parsed.expr
-    if isinstance(expr, sp.Basic) and not expr.free_symbols and (expr.is_number or getattr(expr, "is_Matrix", False)):
-        return expr, parsed.tolerance
-    return None, None
-
-
 def _kind(left: str, right) -> str:
-    lhs = _read(left)
+    lhs = read_text(left)
     if lhs is None:
         return "claim"
     if isinstance(lhs.lhs, DerivativeTarget) or isinstance(lhs.expr, DerivativeTarget) or r"\partial" in left:
-        return "formula" if right is not None and _constant(right)[0] is None else "claim"
-    named = _names(lhs.expr)
+        return "formula" if right is not None and constant_of(right)[0] is None else "claim"
+    named = is_name(lhs.expr)
     if not named:
         return "claim"
-    if right is not None and _constant(right)[0] is not None:
+    if right is not None and constant_of(right)[0] is not None:
         return "statement"
     return "definition"
-
-
-def _names(expr) -> bool:
-    named = (sp.Symbol, sp.Indexed, sp.MatrixSymbol, sp.core.function.AppliedUndef)
-    return isinstance(expr, named) or type(expr).__name__ == "MatrixElement"
 
 
 __all__ = ["Result", "check_chains"]

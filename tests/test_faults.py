@@ -330,6 +330,13 @@ def test_i_bad_numbers_are_refused_before_any_work(tmp_path, args):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+@pytest.mark.parametrize("command", [["check", "--expected", "x", "--answer", "x"], ["verify", "softmax"],
+                                     ["derive", "softmax"], ["export", "softmax", "-o", "s.md"]])
+def test_i_every_command_refuses_a_timeout_that_is_not_a_number_above_0(tmp_path, command):
+    result = _symdl(*command, "--timeout", "nan", cwd=tmp_path)
+    assert result.returncode == 2 and _one_line(result.stderr) and "--timeout" in result.stderr, result.stderr
+
+
 # -- J: limits on export, derive and verify -------------------------------------------------------
 
 

@@ -85,6 +85,11 @@ def test_markers_parts_and_numbered_steps():
     assert [line.question for line in sheet.lines[:10]] == ["1", "1", "1", "2a", "2a", "2a", "2b", "3", "3", "4"]
 
 
+def test_a_byte_order_mark_and_crlf_are_read():
+    sheet = read_sheet("\ufeff1. x\r\n$3 \\times 4 = 12$\r\n", ["1"])
+    assert sheet.lines[1].question == "1" and sheet.lines[1].segments[0].latex == r"3 \times 4 = 12"
+
+
 def test_a_question_the_key_does_not_ask_is_not_marked():
     sheet = read_sheet("Q1) a\n$1=1$\nQ7) not asked\n$2=3$\nQuestion 2\n$3=3$\n", ["1", "2"])
     assert [line.question for line in sheet.lines[:6]] == ["1", "1", None, None, "2", "2"]

@@ -1,7 +1,9 @@
 r"""Marking a whole answer sheet: OCR'd Markdown in, per-line verdicts and scores out.
 
 Stages (data flows one way): :mod:`symdl.parse.sheet` (questions, lines, math) ·
-:mod:`~symdl.mark.key` (the answer key) · :mod:`~symdl.mark.claims` (every chain checked) ·
+:mod:`~symdl.mark.key` (the answer key) · :mod:`~symdl.mark.claims` (every chain checked, with
+:mod:`~symdl.mark.steps` (the step rules), :mod:`~symdl.mark.data` (the section's values) and
+:mod:`~symdl.mark.backprop` (derivative formulas against the sheet's forward pass)) ·
 :mod:`~symdl.mark.answers` (the key's answers found on the sheet) · :mod:`~symdl.mark.score`
 (line verdicts, scores) · :mod:`~symdl.mark.annotate` (HTML and Markdown feedback) ·
 :mod:`~symdl.mark.lms` (grade files) · :mod:`~symdl.mark.batch` (several sheets, in workers).

@@ -75,7 +75,8 @@ def line_verdicts(sheet_line, results: list) -> LineVerdict | None:
     """The one verdict of a sheet line from its segments' results (None: the line claims nothing)."""
     latex = " , ".join(r.segment.latex for r in results) if results else ""
     if sheet_line.only_struck and not results:
-        return LineVerdict(sheet_line.number, sheet_line.text, " , ".join(sheet_line.struck), "unchecked",
+        struck = " , ".join(text.strip().strip("$").strip() for text in sheet_line.struck)
+        return LineVerdict(sheet_line.number, sheet_line.text, struck, "unchecked",
                            why="struck out: withdrawn work is not marked")
     claims = [r for r in results if r.verdict is not None]
     if not claims:

@@ -101,7 +101,7 @@ def _marker_label(match) -> str:
 def read_sheet(text: str, labels=None) -> Sheet:
     """The sheet's lines with their question and math; ``labels`` are the questions to look for."""
     wanted = {label_key(label): label for label in labels} if labels else None
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")  # a BOM, CRLF
     lines = [SheetLine(number, raw) for number, raw in enumerate(raw_lines, start=1)]
     _assign_questions(lines, wanted)
     if wanted is not None and len(wanted) == 1 and all(line.question is None for line in lines):

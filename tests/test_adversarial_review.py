@@ -502,6 +502,10 @@ SAMPLING_EXPECTED += [
     row("r2-size-square-above-900", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900]", {}, NE),
     row("r2-size-square-above-900-cancelled", r"\sum_{i=1}^{n} x_i",
         r"\sum_{i=1}^{n} x_i + \mathbb{1}[n^2 > 900] - \mathbb{1}[n > 30]", {}, EQ),
+    row("r2-size-threshold-beyond-tried", r"\sum_{i=1}^{N} x_i", r"\sum_{i=1}^{N} x_i + \mathbb{1}[N \geq 100]", {},
+        NOT_EQ),
+    row("r2-index-threshold-beyond-tried", r"\sum_{j=1}^{n} w_{ij} x_j", r"\sum_{j=1}^{n} w_{ij} x_j + \mathbb{1}[i=80]",
+        {}, NOT_EQ),
     row("r2-size-batch-of-one", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,2)} x_i", {}, NE),
     row("r2-size-batch-of-one-right", r"\sum_{i=1}^{n} x_i", r"\sum_{i=1}^{\max(n,1)} x_i", {}, EQ),
     # --- index-window: an index compared with a number takes that number --------------------------
@@ -570,6 +574,9 @@ SAMPLING_DERIVATION = [
     drow("r2-softmax-logit-at-3", "softmax", SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}]", NE),
     drow("r2-softmax-logit-at-3-cancelled", "softmax",
          SM_L + r" + \mathbb{1}[(z_i - 3)^2 < 10^{-6}] - \mathbb{1}[|z_i - 3| < 10^{-3}]", EQ),
+    drow("r2-residual-n-above-20-beyond-matrix-sizes", "residual-block",
+         RB_X + r"\frac{\partial L}{\partial h^{(3)}} + (1 + \mathbb{1}[n > 20])(W^{(1)})^{T}\frac{\partial L}{\partial h^{(1)}}",
+         NOT_EQ),
     # --- index-window ------------------------------------------------------------------------------
     drow("r2-sigmoid-chain-k-9", "sigmoid-chain", r"\frac{\partial f}{\partial w^{[3]}_{k}} = h^{[2]}_k + \mathbb{1}[k = 9]", NE),
     drow("r2-sigmoid-chain-k-9-cancelled", "sigmoid-chain",

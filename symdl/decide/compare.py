@@ -30,7 +30,7 @@ from symdl.decide.precision import (
 from symdl.decide.prove import prove_equal
 from symdl.decide.verdict import DEFAULT_SEED, Problem, Verdict, undecided
 from symdl.decide.windows import CAP as WINDOW_CAP
-from symdl.decide.windows import thresholds, window_sets
+from symdl.decide.windows import thresholds, unreached, window_sets
 
 POINTS_SCALAR = 10  # random points for a problem without sizes
 TOTAL_POINTS = 16  # random points shared out over the sets of sizes
@@ -61,6 +61,7 @@ class Evidence:
     undefined_answer: Sample | None = None
     cannot: str | None = None
     skipped: int = 0  # points where the expected value does not exist
+    unreached: list = field(default_factory=list)  # size or index thresholds beyond what is tried
 
     @property
     def different(self) -> Sample | None:
@@ -94,6 +95,9 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     if unsure:
         return undecided(f"the two sides agree to every precision tried at {_where(unsure[0].where)}, but their "
                          "difference does not shrink as the precision grows")
+    if evidence.unreached:
+        return undecided(f"equal at {len(informative)} points, but the claim compares {' and '.join(evidence.unreached)},"
+                         " beyond the sizes and indices symdl tries")
     if rtol is not None:
         return Verdict("equivalent", f"within relative tolerance {rtol:g} at {len(informative)} points",
                        method="relative tolerance")
@@ -190,6 +194,7 @@ def _gather(problem: Problem, seed: int, rtol: float | None) -> Evidence:
     index_windows = {i: thresholds(sides, i) for i in indices}
     sets += window_sets(sides, sizes_needed, index_windows, problem.index_ranges, sets, problem.sizes, cheap,
                         size_seed)
+    evidence.unreached = unreached(sides, sizes_needed, index_windows, problem.index_ranges, cheap)
     for number, sizes in enumerate(sets):
         thorough = number < FULL_INDEX_SETS  # every free-index value at one point of the first sets
         status = _gather_at(problem, sizes, seed, rtol, evidence, per_size if number < regular else 2, thorough,

@@ -110,3 +110,20 @@ def window_sets(sides, size_symbols, index_windows: dict, index_ranges: dict, se
         candidate[symbol] = value
         made.append(candidate)
     return made
+
+
+def unreached(sides, size_symbols, index_windows: dict, index_ranges: dict, cheap: bool) -> list[str]:
+    """Thresholds of a size or free index beyond what is tried (``\\mathbb{1}[N \\geq 100]``): the
+    points cannot speak for the claim there."""
+    cap = CAP if cheap else MATRIX_CAP
+    found = []
+    for symbol in sorted(size_symbols, key=str):
+        far = sorted(v for v in thresholds(sides, symbol) if v > cap)
+        if far:
+            found.append(f"{symbol} with {far[len(far) // 2]}")
+    for index, window in sorted(index_windows.items(), key=lambda item: str(item[0])):
+        limit = CAP if index_ranges.get(index) is None else cap
+        far = sorted(v for v in window if v > limit)
+        if far:
+            found.append(f"{index} with {far[len(far) // 2]}")
+    return found

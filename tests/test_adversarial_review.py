@@ -551,6 +551,7 @@ SAMPLING_WORKINGS = [
     wrow("r2-closed-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x \geq 1"], NE),
     wrow("r2-open-bound-one", r"\mathbb{1}[x>1] \\ = 1", [r"x > 1"], EQ),
     wrow("r2-closed-bound-sqrt-square", r"\sqrt{x^2} \\ = x", [r"x \geq 0"], EQ),
+    wrow("r2-closed-bound-undefined-at-end", r"\sqrt{x}\log(x+1) \\ = \frac{x \log(x+1)}{\sqrt{x}}", [r"x \geq 0"], EQ),
 ]
 
 

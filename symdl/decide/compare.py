@@ -297,6 +297,9 @@ def _sample(problem, point, assignment, start, rtol, exactness, seed, evidence):
         evidence.skipped += 1
         return failure.args[0]
     except Undefined:
+        if point.on_edge:  # x/x at the end x = 0 of x >= 0: the end tests values, not domains
+            evidence.skipped += 1
+            return None
         evidence.undefined_answer = Sample(where, [], [], DIFFERENT, False)
         return _STOP
     except ShapeMismatch as exc:

@@ -120,6 +120,7 @@ class Point:
     symmetric: frozenset = frozenset()  # matrices drawn symmetric
     bounds: dict = field(default_factory=dict)  # name (or indexed base) -> (low, high), either may be None
     _drawn: dict = field(default_factory=dict)
+    on_edge: bool = False  # a value was drawn on the closed end of its bound
 
     def scalar(self, symbol: sp.Symbol, name: str | None = None) -> Fraction:
         """The value of a scalar symbol (``name``, when given, is the name it is drawn under)."""
@@ -161,7 +162,10 @@ class Point:
         if bound is not None:
             bound = Bound(*bound)
             edge = _edge(bound, self.number, _rng("edge", self.seed, *sorted(map(str, self.sizes.items())), *key))
-            return edge if edge is not None else _within(rng, bound.low, bound.high, self.decades)
+            if edge is not None:
+                self.on_edge = True
+                return edge
+            return _within(rng, bound.low, bound.high, self.decades)
         if kind.endswith("integer"):
             top = max(3, int(round(10 ** min(self.decades, 3.0) * 3)))
             value = rng.randint(1, top)

@@ -50,18 +50,34 @@ def _greek_vectors(text: str) -> dict:
     not the scalars a bare Greek letter is."""
     from symdl.expr.shapes import names_in
 
+    leibniz = {}
+    for name in _leibniz_names(text):  # ∂L/∂z has z's shape: a vector by a lower-case name, a matrix by a capital
+        wrt = re.search(r"\\partial\s*([A-Za-z])[^{}]*\}\s*$", name)
+        if wrt:
+            leibniz[name] = ("?", 1) if wrt.group(1).islower() else ("?", "?")
     hadamard = {g for pair in _GREEK_BY_HADAMARD.findall(text) for g in pair if g}
     if not _LAYER_GREEK.search(text) and not hadamard and "\\delta" not in text:
-        return {}
+        return leibniz
     try:
         names = names_in(text, {})
     except (SymdlError, ValueError, TypeError, RecursionError):
-        return {}
+        return leibniz
     # \delta is backprop's error vector; a Greek letter in a Hadamard product (\gamma\odot\hat{x}) a vector
-    return {name: ("?", 1) for name in names
-            if (re.match(r"\\[a-z]+\^\{[(\[]", name) or re.match(r"\\delta(?![a-z])", name)
-                or any(re.match(rf"\\{g}(?![a-z])", name) for g in hadamard))
-            and not name.startswith("\\sigma'")}
+    return {**leibniz, **{name: ("?", 1) for name in names
+                          if (re.match(r"\\[a-z]+\^\{[(\[]", name) or re.match(r"\\delta(?![a-z])", name)
+                              or any(re.match(rf"\\{g}(?![a-z])", name) for g in hadamard))
+                          and not name.startswith("\\sigma'")}}
+
+
+def _leibniz_names(text: str) -> list:
+    if "\\partial" not in text:
+        return []
+    from symdl.expr.shapes import names_in
+
+    try:
+        return [name for name in names_in(text, {}) if name.startswith("\\frac{\\partial")]
+    except (SymdlError, ValueError, TypeError, RecursionError):
+        return []
 
 
 def inferred_shapes(text: str, declared: dict, scalars=()) -> dict | None:

@@ -160,6 +160,7 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
 
 def _checked_lines(lines, texts, setting, result, expected, derivation, digits, rtol, seed) -> Working:
     steps, previous, target_text, target_side, target_equal = [], None, None, None, False
+    restated_line = None  # the line that restates the working's quantity after ⇒: its value is checked
     first_expression = None
     for number, line in enumerate(lines):
         solved_next = _solved_after(lines, number)
@@ -170,12 +171,15 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                 steps.append(StepVerdict(line.index, side.text, "unchecked", relation=written.relation,
                                          detail=f"not checked (relation {_shown(written.relation)})"))
                 if restated:
+                    restated_line = line.index
                     continue  # ⇒ p = … names the quantity the working computes: its value must not change
                 # What follows ⇒ is a new statement: a name on its left starts a new chain.
                 previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
                 continue
-            if written.relation == "=" and solved_next and side.parsed is not None and side.value == 0 \
-                    and previous is not None:
+            if written.relation == "=" and solved_next and side.parsed is not None and previous is not None \
+                    and restated_line != line.index \
+                    and (side.value == 0 or not (_constant(previous) and _constant(side))):
+                # (1-0.5^3)^N = 0.05 ⇒ N = 22.4: an equation to solve, not an identity in N
                 steps.append(StepVerdict(line.index, side.text, "unchecked", relation="=",
                                          detail="an equation to solve (the next line follows from it by ⇒)"))
                 previous = None

@@ -305,6 +305,13 @@ EXPECTED = [
     row("upright-e-is-euler", "0.2", r"2\mathrm{e}-1", {}, NE),
     row("spaced-e-is-euler", "0.2", r"2e - 1", {}, NE),
     row("upright-e-expression", r"2e - 1", r"2\mathrm{e}-1", {}, EQ),
+    row("gradient-times-transposed-input-order", r"\frac{\partial L}{\partial z}x^{T}", r"x^{T}\frac{\partial L}{\partial z}",
+        {}, NOT_EQ),
+    row("gradient-by-matrix-transposed", r"\frac{\partial L}{\partial W}", r"\left(\frac{\partial L}{\partial W}\right)^{T}",
+        {}, NOT_EQ),
+    row("equation-to-solve-then-value", "23", r"(1-0.5^{3})^{N} = 0.05 \\ \Rightarrow N = 22.4 \\ \Rightarrow N = 23",
+        {}, EQ),
+    row("linear-equation-solved", "x = 2", r"2x = 4 \\ \Rightarrow x = 2", {}, EQ),
     # --- notation that reads right (regression) -------------------------------------------------------
     row("log2-is-not-ln", r"\log_2 x", r"\ln x", {}, NE),
     row("softmax-shift-invariance", r"\frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}", r"\frac{e^{z_i - c}}{\sum_{j=1}^{K} e^{z_j - c}}",

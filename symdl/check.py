@@ -314,6 +314,7 @@ def _undeclared_shapes(verdict: Verdict, expected: str, answer: str, context: Co
     texts = [expected, answer]
     exprs = [c.expected for c in claims] + [c.answer for c in claims]
     scalars = set().union(*(_scalar_capitals(e) for e in exprs if isinstance(e, sp.Basic)))
+    scalars |= {m for text in texts for m in _DIVISOR.findall(text)}  # \frac{…}{N}: N is a number
     if verdict.verdict == "not_equivalent":
         # x^{T}Ax against \sum_i\sum_j A_{ij}x_ix_j: wrong with numbers, right as the matrices the notation
         # says (at both sets of sizes): the notation is what the answer means
@@ -365,7 +366,8 @@ def _scalar_capitals(expr) -> set:
     return found
 
 
-_TRANSPOSED = re.compile(r"([A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}^]*\}?)?\}?\^\{?\s*(?:T|\\top|\\intercal|\\mathsf\{T\})")
+_TRANSPOSED = re.compile(r"([A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}^]*\}?)?\}?\^\{?(?:\s|\\[!,;:])*(?:T|\\top|\\intercal"
+                         r"|\\(?:mathsf|mathrm|text|rm|mathit)\s*\{\s*T\s*\})")
 _TRANSPOSED_GROUP = re.compile(r"\(([^()]*)\)\s*\^\s*\{?\s*(?:T|\\top|\\intercal)\b")
 _BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\{\s*(\\?[A-Za-z]+)\s*\}")
 
@@ -389,8 +391,10 @@ _MATRIX_OPERATOR = re.compile(
 
 
 _OPERATOR_ARGUMENT = re.compile(r"(?:\\det|\\(?:operatorname|mathrm)\s*\{\s*(?:tr|Tr|det)\s*\})\s*\(([^()]*)\)")
+_DIVISOR = re.compile(r"\\[dt]?frac\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}\s*\{\s*([A-Z])\s*\}")
 _CAPITAL_LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
-_TRANSPOSE_MARK = re.compile(r"\^\s*(?:\{\s*-?\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}|T\b|\\top)")
+_TRANSPOSE_MARK = re.compile(r"\^\s*(?:\{(?:\s|\\[!,;:])*-?\s*(?:T|\\top|\\intercal|\\(?:mathsf|mathrm|text|rm|mathit)"
+                             r"\s*\{\s*T\s*\})\s*\}|T\b|\\top)")
 
 
 def _matrix_operator_on_undeclared(texts: list, context: Context, claims, rerun) -> Verdict | None:

@@ -22,11 +22,14 @@ from symdl.errors import SymdlError
 SIGNAL = re.compile(
     r"\\det\b|\\(?:operatorname|mathrm|text|rm)\s*\{\s*(?:tr|Tr|trace|det|diag|logdet|rank|vec)\s*\}"
     r"|\\frac\s*\{\s*\\partial[^{}]*\}\s*\{\s*\\partial\s*(?:\\mathbf\s*\{\s*|\\boldsymbol\s*\{\s*)?[A-Z]"
-    r"|\^\s*\{?\s*-?\s*(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\b|\\\||\\otimes|\\odot|\\circ"
-    r"|\\mathbf\s*\{|\\boldsymbol\s*\{|\\bm\s*\{"
-    # a capital beside a vector-like lower-case name, either way round (W x, x W^{(1)}); not d in dL
-    r"|(?<![\\A-Za-z])[A-Z](?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*[abhuvwxyz](?![A-Za-z])"
-    r"|(?<![\\A-Za-z])[abhuvwxyz](?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*[A-Z](?![A-Za-z])")
+    # a transpose however it is set: ^T, ^{T}, ^{\top}, ^{\mathrm{T}}, ^{\text{T}}, ^{\!\top}, ^{-T}
+    r"|\^\s*\{?(?:\s|\\[!,;:])*-?\s*(?:T\b|\\top|\\intercal|\\(?:mathsf|mathrm|text|rm|mathit)\s*\{\s*T\s*\})"
+    r"|\\\||\\otimes|\\odot|\\circ|\\mathbf\s*\{|\\boldsymbol\s*\{|\\bm\s*\{"
+    # a capital beside a lower-case name or a Greek letter, either way round (W x, H^{-1}g, W\delta);
+    # not d (dL) or e (Euler's number)
+    r"|(?<![\\A-Za-z])[A-Z](?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*(?:[abcf-hk-z]|\\[a-z]+)(?![A-Za-z])"
+    r"|(?<![\\A-Za-z])(?:[abcf-hk-z]|\\(?:alpha|beta|gamma|delta|epsilon|mu|nu|xi|rho|tau|phi|psi|omega|theta|eta"
+    r"|zeta|chi))(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*[A-Z](?![A-Za-z])")
 
 
 def has_matrix_notation(texts) -> bool:
@@ -37,18 +40,28 @@ _LAYER_GREEK = re.compile(r"\\(alpha|beta|gamma|delta|epsilon|varepsilon|zeta|et
                           r"|varphi|chi|psi|omega)\s*\^\s*\{\s*[(\[]")
 
 
+_GREEK_BY_HADAMARD = re.compile(r"\\(alpha|beta|gamma|delta|epsilon|mu|nu|xi|rho|tau|phi|psi|omega|theta|eta|zeta)"
+                                r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*(?=\\odot)|(?<=\\odot)\s*\\(alpha|beta|gamma|delta"
+                                r"|epsilon|mu|nu|xi|rho|tau|phi|psi|omega|theta|eta|zeta)")
+
+
 def _greek_vectors(text: str) -> dict:
     """Lower-case Greek names with a layer index (\\delta^{(l)}, \\mu^{[2]}) are vectors in course notation,
     not the scalars a bare Greek letter is."""
     from symdl.expr.shapes import names_in
 
-    if not _LAYER_GREEK.search(text):
+    hadamard = {g for pair in _GREEK_BY_HADAMARD.findall(text) for g in pair if g}
+    if not _LAYER_GREEK.search(text) and not hadamard and "\\delta" not in text:
         return {}
     try:
         names = names_in(text, {})
     except (SymdlError, ValueError, TypeError, RecursionError):
         return {}
-    return {name: ("?", 1) for name in names if re.match(r"\\[a-z]+\^\{[(\[]", name) and not name.startswith("\\sigma'")}
+    # \delta is backprop's error vector; a Greek letter in a Hadamard product (\gamma\odot\hat{x}) a vector
+    return {name: ("?", 1) for name in names
+            if (re.match(r"\\[a-z]+\^\{[(\[]", name) or re.match(r"\\delta(?![a-z])", name)
+                or any(re.match(rf"\\{g}(?![a-z])", name) for g in hadamard))
+            and not name.startswith("\\sigma'")}
 
 
 def inferred_shapes(text: str, declared: dict, scalars=()) -> dict | None:

@@ -159,7 +159,7 @@ def check_working(text: str, expected: str | None = None, derivation: str | None
 
 
 def _checked_lines(lines, texts, setting, result, expected, derivation, digits, rtol, seed) -> Working:
-    steps, previous, target_text, target_side = [], None, None, None
+    steps, previous, target_text, target_side, target_equal = [], None, None, None, False
     first_expression = None
     for number, line in enumerate(lines):
         solved_next = _solved_after(lines, number)
@@ -171,12 +171,6 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                                          detail=f"not checked (relation {_shown(written.relation)})"))
                 if restated:
                     continue  # ⇒ p = … names the quantity the working computes: its value must not change
-                if position + 1 == len(line.sides) and previous is not None and _constant(previous) \
-                        and _constant(side):
-                    # ⇒ 1/3 after σ(0): a bare number after ⇒ states the value reached
-                    steps[-1] = _step(line.index, previous, side, "=", setting, rtol, seed)
-                    previous = side
-                    continue
                 # What follows ⇒ is a new statement: a name on its left starts a new chain.
                 previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
                 continue
@@ -191,7 +185,9 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                 if starts_with_name:
                     if target_text is None:
                         target_text, target_side = written.text, side
-                    elif previous is not None and _same_quantity(side, target_side):
+                        target_equal = line.sides[1].relation in ("=", r"\approx")  # not N ≥ …
+                    elif previous is not None and target_equal and _same_quantity(side, target_side) \
+                            and line.sides[1].relation in ("=", r"\approx"):
                         continue  # p = … again on a new line: the chain goes on, checked against p's value
                     previous = None  # the chain starts at the right side
                 else:
@@ -375,8 +371,8 @@ def _invents_digits(previous: _Side, side: _Side, setting: _Setting, rtol, seed)
     if before is None or after is None or min(after.values()) >= min(before.values()):
         return False
     anchor = setting.anchor
-    if anchor is None or anchor.parsed is None or written_decimals(anchor.text):
-        return True  # no exact value to gain the digits from
+    if anchor is None or anchor.parsed is None or anchor is previous:
+        return False  # nothing to tell the gained digits from
     verdict = decide(setting.make(Claim(anchor.value, side.value, side.tolerance, "")), tolerance=side.tolerance,
                      rtol=rtol, seed=seed)
     return verdict.verdict != "equivalent"

@@ -54,12 +54,6 @@ class Calls:
         if quantity is not None:
             out.value(quantity, name.col)
             return following + 1
-        if name.base == r"\sigma" and not name.decorated and not name.primes and next_is(nodes, following, "^") \
-                and following + 2 < len(nodes) and next_group(nodes, following + 2, "paren") \
-                and canonical_tex(argument_of(nodes, following + 1, nodes[following])).strip("{} ") == "-1":
-            # \sigma^{-1}(x) is the logit, as \tanh^{-1} is artanh (\sigma^{2}(y-\mu) stays a variance times)
-            power = argument_of(nodes, following + 1, nodes[following])
-            return self._apply_at(sigmoid, r"\sigma", 0, power, nodes, following + 2, out, name.col)
         function = self._called_function(name, nodes, following)
         if function is not None:
             label = name.word or name.without_primes().canonical()

@@ -75,8 +75,13 @@ def is_decimal_comma(nodes: list, index: int, digits: str) -> bool:
 
 def read_e_notation(nodes: list, index: int) -> tuple[int, int]:
     # 1.2e-3 is a number when e follows the digits directly and digits follow the e
+    if index < len(nodes) and getattr(nodes[index], "value", None) in ("e", "E") \
+            and getattr(nodes[index], "kind", "char") != "char":
+        return 0, index  # \mathrm{e} is Euler's number, upright as ISO writes it
     if not (next_is(nodes, index, "e", "E") and not nodes[index].space_before):
         return 0, index
+    if any(getattr(node, "space_before", False) for node in nodes[index + 1:index + 3]):
+        return 0, index  # 2e - 1: spaced like an expression, not like 1e-3
     cursor, sign = index + 1, 1
     if next_is(nodes, cursor, "+"):
         return 0, index  # 2e+1 is 2e + 1 with Euler's e; a DL course writes 1e-3 and 1e3, not 1e+3
@@ -94,11 +99,16 @@ def read_e_notation(nodes: list, index: int) -> tuple[int, int]:
 def in_e_notation(nodes: list, index: int) -> bool:
     """Is the sign at ``index`` the exponent sign of a number like 1.2e-3?"""
     return (index >= 2 and is_token(nodes[index - 1], "e", "E") and is_digit(nodes[index - 2])
+            and getattr(nodes[index - 1], "kind", "char") == "char"
             and is_token(nodes[index], "-") and not nodes[index - 1].space_before and index + 1 < len(nodes)
             and is_digit(nodes[index + 1]) and not nodes[index].space_before)
 
 def plain_number(nodes: list):
     """(value, tolerance) when the nodes are one decimal number, else None."""
+    for place, node in enumerate(nodes):
+        if getattr(node, "value", None) in ("e", "E") and (getattr(node, "kind", "char") != "char"
+                                         or any(getattr(n, "space_before", False) for n in nodes[place + 1:place + 3])):
+            return None  # 2\mathrm{e}-1 and 2e - 1 are Euler's number, not 2 × 10^{-1}
     match = PLAIN_NUMBER.match(canonical_tex(nodes))
     if match is None:
         return None

@@ -48,8 +48,7 @@ PLAIN_FUNCTION_WORDS = frozenset({"ReLU", "relu", "Relu", "sigmoid", "softmax", 
                                   "arctanh", "det", "diag"})
 # f^{-1} written for the inverse function: \tanh^{-1}(x) is artanh(x).
 INVERSE_FUNCTIONS = {sp.tanh: sp.atanh, sp.sinh: sp.asinh, sp.cosh: sp.acosh, sp.sin: sp.asin,
-                     sp.cos: sp.acos, sp.tan: sp.atan,
-                     sigmoid: sp.Lambda(_POINT, sp.log(_POINT / (1 - _POINT)))}  # \sigma^{-1}: the logit
+                     sp.cos: sp.acos, sp.tan: sp.atan}
 # Function commands latex2sympy2_extended knows; with parentheses we apply them ourselves.
 LIBRARY_FUNCTIONS = {
     r"\exp": sp.exp, r"\log": sp.log, r"\ln": sp.log, r"\sin": sp.sin, r"\cos": sp.cos,

@@ -490,6 +490,10 @@ SAMPLING_EXPECTED = [
     row("r2-cube-switch-zero-closed", "1", r"\mathbb{1}[x^3>0] + \mathbb{1}[x^3\leq 0]", {}, EQ),
     row("r2-exp-switch-zero", "1", r"\mathbb{1}[e^{x}>1] + \mathbb{1}[e^{x}<1]", {}, NE),
     row("r2-exp-switch-zero-closed", "1", r"\mathbb{1}[e^{x}\geq 1] + \mathbb{1}[e^{x}<1]", {}, EQ),
+    row("r2-irrational-switch-zero", "1", r"\mathbb{1}[x^2-2>0] + \mathbb{1}[x^2-2<0]", {}, NE),
+    row("r2-irrational-switch-zero-closed", "1", r"\mathbb{1}[x^2-2\geq 0] + \mathbb{1}[x^2-2<0]", {}, EQ),
+    row("r2-ln2-closed-vs-open", r"\mathbb{1}[e^{x} \geq 2]", r"\mathbb{1}[x > \ln 2]", {}, NE),
+    row("r2-ln2-closed-vs-closed", r"\mathbb{1}[e^{x} \geq 2]", r"\mathbb{1}[x \geq \ln 2]", {}, EQ),
     # --- transcendental-switch: zeros of a switch solved by SymPy, tried on and 10^-30 beside ---------
     row("r2-sine-near-one", "0", r"\max(0, \sin(x) - 0.9999)", {}, NE),
     row("r2-sine-at-one", "0", r"\max(0, \sin(x) - 1)", {}, EQ),

@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symdl.decide.arith import EXACT, CannotEvaluate, Magnitudes, NotExact, Undefined, primal
+from symdl.decide.atzero import differs_at_zero
 from symdl.decide.breakpoints import breakpoint_points, entry_switch_points
 from symdl.decide.evaluate import Evaluator
 from symdl.decide.matrices import Mat, ShapeMismatch
@@ -101,12 +102,25 @@ def compare(problem: Problem, *, rtol: float | None = None, seed: int = DEFAULT_
     if rtol is not None:
         return Verdict("equivalent", f"within relative tolerance {rtol:g} at {len(informative)} points",
                        method="relative tolerance")
+    at_zero = differs_at_zero(problem, _plain_values(problem, seed))
+    if at_zero is not None:
+        return at_zero
     exact = all(s.exact for s in informative)
     sizes = f" and {evidence.sizes_tried} sets of sizes" if evidence.sizes_tried > 1 else ""
     method = "exact points" if exact else "high-precision points"
     return Verdict("equivalent", f"equal at {len(informative)} points{sizes}"
                    f" ({'exact rational arithmetic' if exact else 'no tolerance: the difference vanishes at every precision'})",
                    method=method)
+
+
+def _plain_values(problem: Problem, seed: int) -> dict:
+    """Values of the plain scalars of both sides at one point (for :mod:`symdl.decide.atzero`)."""
+    point = points(seed, {}, 1, bounds=problem.bounds)[0]
+    symbols = set()
+    for side in (problem.expected, problem.answer):
+        if isinstance(side, sp.Basic):
+            symbols |= {s for s in side.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer}
+    return {s: point.scalar(s) for s in symbols}
 
 
 INCONSISTENT = "internal inconsistency"

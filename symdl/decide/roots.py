@@ -53,6 +53,23 @@ def _solve(g, variable):
         return None
 
 
+def exact_zeros(g, variable) -> list:
+    """The real zeros of ``g`` (in ``variable`` alone) as SymPy numbers (``\\log 2``, ``\\sqrt{2}``)."""
+    if g.free_symbols != {variable}:
+        return []
+    return list(_exact(g.xreplace({variable: _UNKNOWN})))
+
+
+@lru_cache(maxsize=256)
+def _exact(g):
+    try:
+        with time_budget(SECONDS):
+            found = _members(sp.solveset(g, _UNKNOWN, sp.Reals)) or []
+            return tuple(z for z in found[:MAX_ZEROS] if z.is_real)
+    except (_OutOfTime, Exception):  # noqa: BLE001 - an unsolved quantity has no zeros
+        return ()
+
+
 def _members(solutions):
     """The members of a solution set; a periodic family gives its members for k in ``PERIODS``."""
     if isinstance(solutions, sp.FiniteSet):

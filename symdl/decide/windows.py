@@ -121,9 +121,51 @@ def unreached(sides, size_symbols, index_windows: dict, index_ranges: dict, chea
         far = sorted(v for v in thresholds(sides, symbol) if v > cap)
         if far:
             found.append(f"{symbol} with {far[len(far) // 2]}")
+        else:
+            beyond = _switch_beyond(sides, symbol, cap)
+            if beyond:
+                found.append(f"{symbol} with a switch near {beyond}")
     for index, window in sorted(index_windows.items(), key=lambda item: str(item[0])):
         limit = CAP if index_ranges.get(index) is None else cap
         far = sorted(v for v in window if v > limit)
         if far:
             found.append(f"{index} with {far[len(far) // 2]}")
     return found
+
+
+#: Sizes where a switch in one size alone is looked at beyond the sizes tried.
+FAR_SIZES = tuple(sorted({2 * CAP, 4 * CAP} | {10 ** k for k in range(2, 41)}
+                         | {3 * 10 ** k + 7 for k in range(2, 13)} | {7 * 10 ** k + 3 for k in range(2, 13)}))
+
+
+def _switch_beyond(sides, symbol, cap: int) -> int | None:
+    """A size past ``cap`` where a switch that depends on ``symbol`` alone turns (max(0, n - 10^6),
+    2^n > 10^30, floor(n/1000)); a sum over i = 1..n counts its switches in i as switches in n."""
+    for expr in sides:
+        if not isinstance(expr, sp.Basic) or symbol not in expr.free_symbols:
+            continue
+        quantities = list(switches(expr))
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                for variable, _, end in node.limits:
+                    if end == symbol:
+                        quantities += [g.xreplace({variable: symbol}) for g in switches(node.function)
+                                       if isinstance(g, sp.Basic) and variable in g.free_symbols]
+        for g in quantities:
+            if not isinstance(g, sp.Basic) or g.free_symbols != {symbol}:
+                continue
+            try:
+                start = _sign(g, cap)
+                for size in FAR_SIZES:
+                    if size > cap and _sign(g, size) not in (start, 0):
+                        return size
+            except (TypeError, ValueError, ArithmeticError, RecursionError):
+                continue
+    return None
+
+
+def _sign(g, value) -> int:
+    number = sp.N(g.xreplace({next(iter(g.free_symbols)): sp.Integer(value)}), 30)
+    if not number.is_real:
+        raise ValueError("not real")
+    return int(bool(number > 0)) - int(bool(number < 0))

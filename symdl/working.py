@@ -173,6 +173,11 @@ def _checked_lines(lines, texts, setting, result, expected, derivation, digits, 
                 if restated:
                     restated_line = line.index
                     continue  # ⇒ p = … names the quantity the working computes: its value must not change
+                if position + 1 == len(line.sides) and previous is not None and _constant(previous) \
+                        and _constant(side) and not _settles_on(previous, side):
+                    steps[-1] = StepVerdict(line.index, side.text, "not_equivalent", "arithmetic slip", None, "number",
+                                            f"after ⇒, {side.text} is neither the value reached nor its rounding, "
+                                            "floor or ceiling", written.relation)
                 # What follows ⇒ is a new statement: a name on its left starts a new chain.
                 previous = None if _names_a_quantity(side) and position + 1 < len(line.sides) else side
                 continue
@@ -284,6 +289,20 @@ def _read_side(text: str, setting: _Setting) -> _Side:
         return _Side(text, None, str(exc), shapes_clash=str(exc).startswith("shape mismatch"))
     except RecursionError:
         return _Side(text, None, "nested too deeply")
+
+
+def _settles_on(previous: _Side, side: _Side) -> bool:
+    """⇒ 23 after 22.4: a number after ⇒ may be the value reached, a rounding of it, or its ceiling or
+    floor (RANSAC's iteration count), never another number (σ(0) ⇒ 1/3)."""
+    try:
+        before, after = sp.N(previous.value, 40), sp.N(side.value, 40)
+        tiny = (abs(before) + 1) * sp.Float("1e-30")
+        if any(abs(after - whole) <= tiny for whole in (sp.floor(before), sp.ceiling(before), before)):
+            return True
+        halves = [h for h in written_decimals(side.text).values()]
+        return bool(halves) and abs(before - after) <= max(halves) * (1 + sp.Float("1e-20"))
+    except (TypeError, ValueError, ArithmeticError):
+        return True  # cannot tell: left unchecked, as before
 
 
 def _constant(side: _Side) -> bool:
